@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "marking-engine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "marking-server", targets: ["Server"]),
+        .executable(name: "marking-bench", targets: ["Bench"]),
+        .library(name: "MarkingCore", targets: ["MarkingCore"]),
+        .library(name: "Emitter", targets: ["Emitter"]),
+        .library(name: "OwnershipBatch", targets: ["OwnershipBatch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRocksDB",
+            pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"])]
+        ),
+        .target(name: "RocksDB", dependencies: ["CRocksDB"]),
+        .target(
+            name: "MarkingCore",
+            dependencies: [
+                "RocksDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "Emitter", dependencies: ["MarkingCore", "RocksDB"]),
+        .target(name: "OwnershipBatch", dependencies: ["MarkingCore", "RocksDB"]),
+        .executableTarget(
+            name: "Server",
+            dependencies: [
+                "MarkingCore", "Emitter", "OwnershipBatch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RocksDBTests", dependencies: ["RocksDB"]),
+        .testTarget(name: "MarkingCoreTests", dependencies: ["MarkingCore"]),
+        .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore"]),
+        .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

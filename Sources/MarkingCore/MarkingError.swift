@@ -1,0 +1,39 @@
+/// An error of the marking engine: a stable ``Code`` for programs and a human message
+/// for people, in the style of swift-nio's `FileSystemError`.
+///
+/// Messages never contain key material; they name the input that was wrong and what
+/// was expected instead.
+public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable, machine-readable reason such as `gtin.check_digit`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+        public var description: String { rawValue }
+
+        public static let invalidGTIN: Code = "gtin.invalid"
+        public static let gtinCheckDigit: Code = "gtin.check_digit"
+        public static let invalidSerial: Code = "serial.invalid"
+        public static let unknownTemplate: Code = "template.unknown"
+        public static let invalidQuantity: Code = "order.quantity"
+        public static let serialTaken: Code = "serial.taken"
+        public static let serialSpaceExhausted: Code = "serial.space_exhausted"
+        public static let keyFile: Code = "keys.file"
+        public static let unknownKey: Code = "keys.unknown"
+        public static let store: Code = "store.failure"
+        public static let dataFolder: Code = "store.data_folder"
+        public static let unknownOrder: Code = "order.unknown"
+        public static let unknownCode: Code = "code.unknown"
+        public static let invalidInput: Code = "input.invalid"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import RocksDB
+import Synchronization
+
+/// The engine's data folder: the RocksDB store with its column families, the key ring
+/// and the template catalog, and the lookups every other module builds on.
+///
+/// Layout of a data folder: `db/` (RocksDB) and `keys.json` (the key ring, mode 0600,
+/// unless another key file is named). One process owns a data folder at a time;
+/// RocksDB's lock file enforces it.
+public final class MarkingStore: Sendable {
+    /// The column families, by role.
+    public struct Families: Sendable {
+        /// Code records by ``CodeKey``.
+        public let codes: ColumnFamily
+        /// Next free emission counter by GTIN and serial length.
+        public let counters: ColumnFamily
+        /// Emission orders by id.
+        public let orders: ColumnFamily
+        /// Documents (jobs) by id, and their idempotency keys.
+        public let documents: ColumnFamily
+        /// Package contents by package id.
+        public let aggregates: ColumnFamily
+        /// Participants and tokens.
+        public let participants: ColumnFamily
+        /// Products by GTIN.
+        public let products: ColumnFamily
+        /// The audit trail by time and sequence.
+        public let audit: ColumnFamily
+        /// Sequences and other small engine state.
+        public let meta: ColumnFamily
+
+        static let descriptors: [ColumnFamilyDescriptor] = [
+            .init(name: "codes", profile: .bulk),
+            .init(name: "counters"), .init(name: "orders"), .init(name: "documents"),
+            .init(name: "aggregates", profile: .bulk), .init(name: "participants"),
+            .init(name: "products"), .init(name: "audit", profile: .bulk), .init(name: "meta"),
+        ]
+
+        init(_ database: Database) throws {
+            codes = try database.family("codes")
+            counters = try database.family("counters")
+            orders = try database.family("orders")
+            documents = try database.family("documents")
+            aggregates = try database.family("aggregates")
+            participants = try database.family("participants")
+            products = try database.family("products")
+            audit = try database.family("audit")
+            meta = try database.family("meta")
+        }
+    }
+
+    public let database: Database
+    public let families: Families
+    public let keys: KeyRing
+    public let signer: TailSigner
+    public let catalog: TemplateCatalog
+    public let parser: CodeParser
+    public let dataFolder: String
+    private let permutations = Mutex<[UInt64: SerialPermutation]>([:])
+    private let sequences = Mutex<[String: UInt64]>([:])
+
+    /// Opens the data folder at `dataFolder`, creating it, its store and its key file
+    /// when missing. `keyFile` overrides the key file location.
+    public init(
+        dataFolder: String, keyFile: String? = nil, catalog: TemplateCatalog = .standard,
+        options: DatabaseOptions = .init()
+    ) throws(MarkingError) {
+        var isDirectory: ObjCBool = false
+        let manager = FileManager.default
+        if manager.fileExists(atPath: dataFolder, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw MarkingError(.dataFolder, "data folder \(dataFolder) is not a directory")
+            }
+            guard manager.isReadableFile(atPath: dataFolder), manager.isWritableFile(atPath: dataFolder) else {
+                throw MarkingError(.dataFolder, "data folder \(dataFolder) is not readable and writable")
+            }
+        } else {
+            do {
+                try manager.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
+            } catch {
+                throw MarkingError(.dataFolder, "cannot create data folder \(dataFolder)")
+            }
+        }
+        let keys = try KeyFile.loadOrCreate(at: keyFile ?? dataFolder + "/keys.json")
+        do {
+            database = try Database(path: dataFolder + "/db", families: Families.descriptors, options: options)
+            families = try Families(database)
+        } catch let error as DatabaseError {
+            throw MarkingError(.store, error.message)
+        } catch {
+            throw MarkingError(.store, "\(error)")
+        }
+        self.keys = keys
+        self.dataFolder = dataFolder
+        self.catalog = catalog
+        self.parser = CodeParser(catalog: catalog)
+        signer = TailSigner(keys: keys)
+    }
+
+    /// Closes the store. Acknowledged writes are already durable; this releases the lock.
+    public func close() { database.close() }
+
+    /// The serial permutation of `gtin` and `length`, derived once and cached.
+    public func permutation(gtin: GTIN, serialLength length: Int) -> SerialPermutation {
+        let cacheKey = gtin.value << 5 | UInt64(length)
+        if let cached = permutations.withLock({ $0[cacheKey] }) { return cached }
+        let permutation = SerialPermutation(keys: keys, gtin: gtin, length: length)
+        permutations.withLock { $0[cacheKey] = permutation }
+        return permutation
+    }
+
+    /// The storage key of a CIS.
+    public func key(for cis: CIS) -> [UInt8] {
+        let length = cis.serial.bytes.count
+        let preimage = permutation(gtin: cis.gtin, serialLength: length).preimage(of: cis.serial)!
+        return CodeKey.make(gtin: cis.gtin, serialLength: length, preimage: preimage)
+    }
+
+    /// The record of a code, or `nil` when the store does not know it.
+    public func record(for cis: CIS) throws(MarkingError) -> CodeRecord? {
+        let bytes: [UInt8]?
+        do {
+            bytes = try database.get(key(for: cis), in: families.codes)
+        } catch {
+            throw MarkingError(.store, "\(error)")
+        }
+        return bytes.flatMap(CodeRecord.init)
+    }
+
+    /// Checks a code as the public check does: is it known, and is its tail genuine?
+    public func check(_ code: MarkingCode) throws(MarkingError) -> CodeCheck {
+        let record = try record(for: code.cis)
+        let tail: TailVerification
+        if let record, let template = catalog.withID(record.templateID), let kind = code.tailKind, kind != template.tail {
+            tail = .invalid
+        } else {
+            tail = signer.verify(code, keyID: record?.keyID)
+        }
+        return CodeCheck(code: code, record: record, tail: tail)
+    }
+
+    /// The next value of the named sequence (order ids, document ids, ...), persisted
+    /// with a synced write so that an id is never handed out twice, even across a crash.
+    public func nextID(_ sequence: String) throws(MarkingError) -> UInt64 {
+        try sequences.withLock { cache throws(MarkingError) -> UInt64 in
+            let key = Array("seq:\(sequence)".utf8)
+            var current: UInt64
+            if let cached = cache[sequence] {
+                current = cached
+            } else {
+                do {
+                    current = try database.get(key, in: families.meta).map { bytes in
+                        bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+                    } ?? 0
+                } catch {
+                    throw MarkingError(.store, "\(error)")
+                }
+            }
+            current += 1
+            do {
+                try database.put(key, withUnsafeBytes(of: current.littleEndian) { Array($0) }, in: families.meta, sync: true)
+            } catch {
+                throw MarkingError(.store, "\(error)")
+            }
+            cache[sequence] = current
+            return current
+        }
+    }
+
+    /// Milliseconds since 1970 UTC.
+    public static func now() -> UInt64 {
+        UInt64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}
+
+/// What a check found out about a code.
+public struct CodeCheck: Sendable {
+    public let code: MarkingCode
+    /// The stored record, `nil` when the code is unknown.
+    public let record: CodeRecord?
+    public let tail: TailVerification
+
+    /// Known to the store and, when a tail was given, carrying the right one.
+    public var isGenuine: Bool { record != nil && (tail == .valid || tail == .noTail) }
+
+    /// Why the code is not genuine, in one line; `nil` when it is.
+    public var problem: String? {
+        if record == nil { return "the code is not known to this store" }
+        switch tail {
+        case .valid, .noTail: return nil
+        case .invalid: return "the crypto tail does not match: the code is forged or damaged"
+        case .unknownKey: return "the code names a key this installation does not have"
+        }
+    }
+}

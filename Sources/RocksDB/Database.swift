@@ -1,0 +1,239 @@
+import CRocksDB
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open RocksDB database with its column families.
+///
+/// RocksDB documents `rocksdb_t` as safe for concurrent use by many threads: reads,
+/// writes, iterators and snapshots all synchronise inside the library. The only state
+/// this class adds is immutable after `init` (handles, option objects) plus an atomic
+/// `closed` flag, so sharing one instance across queues and tasks is safe; hence
+/// `@unchecked Sendable`. ``close()`` must not race with other calls on the instance;
+/// calls made after it throw ``DatabaseError/Code/closed``.
+public final class Database: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let options: NativeOptions
+    private let families: [String: ColumnFamily]
+    private let readOptions: OpaquePointer
+    private let syncedWrite: OpaquePointer
+    private let bufferedWrite: OpaquePointer
+    private let closed = Atomic<Bool>(false)
+
+    /// The folder the database lives in.
+    public let path: String
+
+    /// Opens (or creates) the database at `path` with exactly these column families
+    /// (the `default` family is added when missing).
+    public init(path: String, families descriptors: [ColumnFamilyDescriptor], options: DatabaseOptions = .init()) throws {
+        var descriptors = descriptors
+        if !descriptors.contains(where: { $0.name == "default" }) {
+            descriptors.insert(ColumnFamilyDescriptor(name: "default"), at: 0)
+        }
+        let native = NativeOptions(options, families: descriptors)
+        var handles = [OpaquePointer?](repeating: nil, count: descriptors.count)
+        var error: UnsafeMutablePointer<CChar>?
+        let names = descriptors.map { strdup($0.name) }
+        defer { names.forEach { free($0) } }
+        let namePointers = names.map { UnsafePointer($0) }
+        let familyOptions = native.perFamily
+        let db = rocksdb_open_column_families(
+            native.database, path, Int32(descriptors.count),
+            namePointers, familyOptions, &handles, &error)
+        try DatabaseError.check(error, .open, "cannot open the store at \(path)")
+        guard let db else {
+            throw DatabaseError(code: .open, message: "cannot open the store at \(path)")
+        }
+        handle = db
+        self.options = native
+        self.path = path
+        var families: [String: ColumnFamily] = [:]
+        for (descriptor, cf) in zip(descriptors, handles) {
+            families[descriptor.name] = ColumnFamily(name: descriptor.name, handle: cf!)
+        }
+        self.families = families
+        readOptions = rocksdb_readoptions_create()
+        syncedWrite = rocksdb_writeoptions_create()
+        rocksdb_writeoptions_set_sync(syncedWrite, 1)
+        bufferedWrite = rocksdb_writeoptions_create()
+    }
+
+    deinit { close() }
+
+    /// Flushes nothing and releases every handle. Data written with `sync: false` is
+    /// still in the WAL, which RocksDB replays at the next open.
+    public func close() {
+        guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return
+        }
+        for family in families.values { rocksdb_column_family_handle_destroy(family.handle) }
+        rocksdb_close(handle)
+        rocksdb_readoptions_destroy(readOptions)
+        rocksdb_writeoptions_destroy(syncedWrite)
+        rocksdb_writeoptions_destroy(bufferedWrite)
+    }
+
+    /// The column family called `name`.
+    public func family(_ name: String) throws -> ColumnFamily {
+        guard let family = families[name] else {
+            throw DatabaseError(code: .unknownColumnFamily, message: "no column family named \(name)")
+        }
+        return family
+    }
+
+    func ensureOpen() throws {
+        if closed.load(ordering: .relaxed) {
+            throw DatabaseError(code: .closed, message: "the store is closed")
+        }
+    }
+
+    // MARK: Reads
+
+    /// The value stored under `key`, or `nil` when there is none.
+    public func get(_ key: [UInt8], in family: ColumnFamily, snapshot: Snapshot? = nil) throws -> [UInt8]? {
+        try withValue(forKey: key, in: family, snapshot: snapshot) { $0.map { Array($0) } }
+    }
+
+    /// Calls `body` with the value stored under `key` without copying it out of the
+    /// block cache (a pinned read), or with `nil` when the key is absent. The buffer is
+    /// valid only inside `body`.
+    public func withValue<R>(
+        forKey key: [UInt8], in family: ColumnFamily, snapshot: Snapshot? = nil,
+        _ body: (UnsafeRawBufferPointer?) throws -> R
+    ) throws -> R {
+        try ensureOpen()
+        var error: UnsafeMutablePointer<CChar>?
+        let pinned = try withReadOptions(snapshot) { readOptions in
+            key.withUnsafeBytes { key in
+                rocksdb_get_pinned_cf(
+                    handle, readOptions, family.handle,
+                    key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count, &error)
+            }
+        }
+        try DatabaseError.check(error, .read, "read from \(family.name) failed")
+        guard let pinned else { return try body(nil) }
+        defer { rocksdb_pinnableslice_destroy(pinned) }
+        var length = 0
+        // The slice stays valid until `rocksdb_pinnableslice_destroy` in the defer above.
+        let value = rocksdb_pinnableslice_value(pinned, &length)
+        return try body(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// Reads many keys of one family in one call (RocksDB's batched MultiGet, which
+    /// shares index and filter lookups between keys). `body` receives each key's index
+    /// and value (or `nil`) in input order; the buffer is valid only inside `body`.
+    /// Pass `sorted: true` when the keys are already in ascending byte order.
+    public func multiGet(
+        _ keys: KeyList, in family: ColumnFamily, sorted: Bool = false, snapshot: Snapshot? = nil,
+        _ body: (Int, UnsafeRawBufferPointer?) throws -> Void
+    ) throws {
+        try ensureOpen()
+        let count = keys.count
+        guard count > 0 else { return }
+        var values = [OpaquePointer?](repeating: nil, count: count)
+        var errors = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+        var pointers = [UnsafePointer<CChar>?](repeating: nil, count: count)
+        defer { for value in values where value != nil { rocksdb_pinnableslice_destroy(value) } }
+        try withReadOptions(snapshot) { readOptions in
+            keys.bytes.withUnsafeBufferPointer { bytes in
+                // All keys live in the one `bytes` buffer, which is neither mutated nor
+                // released before this closure returns, so the pointers into it stay
+                // valid for the whole C call.
+                let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+                for index in 0..<count { pointers[index] = base + keys.offsets[index] }
+                rocksdb_batched_multi_get_cf(
+                    handle, readOptions, family.handle, count, pointers, keys.lengths,
+                    &values, &errors, sorted)
+            }
+        }
+        var firstError: UnsafeMutablePointer<CChar>?
+        for error in errors where error != nil {
+            if firstError == nil { firstError = error } else { rocksdb_free(error) }
+        }
+        try DatabaseError.check(firstError, .read, "multi-get from \(family.name) failed")
+        for index in 0..<count {
+            guard let value = values[index] else {
+                try body(index, nil)
+                continue
+            }
+            var length = 0
+            let bytes = rocksdb_pinnableslice_value(value, &length)
+            try body(index, UnsafeRawBufferPointer(start: bytes, count: length))
+        }
+    }
+
+    // MARK: Writes
+
+    /// Applies `batch` atomically. With `sync: true` the WAL is fsynced before return,
+    /// so the write survives a power loss; without it, it survives a process crash.
+    public func write(_ batch: WriteBatch, sync: Bool) throws {
+        try ensureOpen()
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_write(handle, sync ? syncedWrite : bufferedWrite, batch.handle, &error)
+        try DatabaseError.check(error, .write, "write of \(batch.count) entries failed")
+    }
+
+    /// Stores one value.
+    public func put(_ key: [UInt8], _ value: [UInt8], in family: ColumnFamily, sync: Bool) throws {
+        let batch = WriteBatch()
+        batch.put(key, value, in: family)
+        try write(batch, sync: sync)
+    }
+
+    /// Makes every write so far durable by fsyncing the WAL: the cheap way to make many
+    /// unsynced batches durable at once before acknowledging them.
+    public func syncWAL() throws {
+        try ensureOpen()
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_flush_wal(handle, 1, &error)
+        try DatabaseError.check(error, .maintenance, "WAL sync failed")
+    }
+
+    // MARK: Maintenance
+
+    /// Writes the memtables of `family` to SST files and waits for it.
+    public func flush(_ family: ColumnFamily) throws {
+        try ensureOpen()
+        let flushOptions = rocksdb_flushoptions_create()
+        defer { rocksdb_flushoptions_destroy(flushOptions) }
+        rocksdb_flushoptions_set_wait(flushOptions, 1)
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_flush_cf(handle, flushOptions, family.handle, &error)
+        try DatabaseError.check(error, .maintenance, "flush of \(family.name) failed")
+    }
+
+    /// Compacts the whole key range of `family` down to the bottommost level.
+    public func compact(_ family: ColumnFamily) throws {
+        try ensureOpen()
+        rocksdb_compact_range_cf(handle, family.handle, nil, 0, nil, 0)
+    }
+
+    /// A RocksDB property (e.g. `rocksdb.total-sst-files-size`) as a number, if known.
+    public func integerProperty(_ name: String, of family: ColumnFamily) -> UInt64? {
+        guard !closed.load(ordering: .relaxed) else { return nil }
+        var value: UInt64 = 0
+        return rocksdb_property_int_cf(handle, family.handle, name, &value) == 0 ? value : nil
+    }
+
+    func withReadOptions<R>(_ snapshot: Snapshot?, _ body: (OpaquePointer) throws -> R) throws -> R {
+        guard let snapshot else { return try body(readOptions) }
+        let options = rocksdb_readoptions_create()!
+        defer { rocksdb_readoptions_destroy(options) }
+        rocksdb_readoptions_set_snapshot(options, snapshot.handle)
+        return try body(options)
+    }
+}
+
+extension DatabaseError {
+    /// Converts a RocksDB error string into a typed error and frees it.
+    static func check(_ error: UnsafeMutablePointer<CChar>?, _ code: Code, _ context: String) throws {
+        guard let error else { return }
+        let detail = String(cString: error)
+        rocksdb_free(error)
+        throw DatabaseError(code: code, message: "\(context): \(detail)")
+    }
+}

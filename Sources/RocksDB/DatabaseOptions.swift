@@ -1,0 +1,81 @@
+import CRocksDB
+
+/// Database-wide tuning. The defaults suit a 2-core machine with plenty of memory.
+public struct DatabaseOptions: Sendable {
+    /// Create the folder and the database if it does not exist yet.
+    public var createIfMissing: Bool = true
+    /// Background flush and compaction threads.
+    public var backgroundJobs: Int32 = 2
+    /// Memtable size of ``ColumnFamilyProfile/bulk`` families. Large memtables turn
+    /// sorted appends into few, large L0 files.
+    public var bulkWriteBufferSize: Int = 256 << 20
+    /// Shared LRU block cache for all families.
+    public var blockCacheSize: Int = 1 << 30
+    /// Bloom filter bits per key in bulk families (0 disables the filter).
+    public var bloomBitsPerKey: Double = 10
+
+    public init() {}
+}
+
+/// Owns the C option objects built from ``DatabaseOptions`` until the database closes.
+final class NativeOptions {
+    let database: OpaquePointer
+    let perFamily: [OpaquePointer?]
+    private let cache: OpaquePointer
+    private var tableOptions: [OpaquePointer] = []
+
+    init(_ options: DatabaseOptions, families: [ColumnFamilyDescriptor]) {
+        cache = rocksdb_cache_create_lru(options.blockCacheSize)
+        database = rocksdb_options_create()
+        rocksdb_options_set_create_if_missing(database, options.createIfMissing ? 1 : 0)
+        rocksdb_options_set_create_missing_column_families(database, 1)
+        rocksdb_options_set_max_background_jobs(database, options.backgroundJobs)
+        rocksdb_options_set_bytes_per_sync(database, 1 << 20)
+        rocksdb_options_set_wal_bytes_per_sync(database, 1 << 20)
+        rocksdb_options_set_enable_pipelined_write(database, 1)
+        rocksdb_options_set_max_open_files(database, -1)
+        rocksdb_options_set_keep_log_file_num(database, 4)
+        var perFamily: [OpaquePointer?] = []
+        for family in families {
+            let cfOptions = rocksdb_options_create_copy(database)!
+            let table = rocksdb_block_based_options_create()!
+            rocksdb_block_based_options_set_block_cache(table, cache)
+            rocksdb_block_based_options_set_format_version(table, 5)
+            switch family.profile {
+            case .bulk:
+                rocksdb_options_set_write_buffer_size(cfOptions, options.bulkWriteBufferSize)
+                rocksdb_options_set_max_write_buffer_number(cfOptions, 4)
+                rocksdb_options_set_min_write_buffer_number_to_merge(cfOptions, 1)
+                rocksdb_options_set_level0_file_num_compaction_trigger(cfOptions, 4)
+                rocksdb_options_set_level0_slowdown_writes_trigger(cfOptions, 40)
+                rocksdb_options_set_level0_stop_writes_trigger(cfOptions, 64)
+                rocksdb_options_set_target_file_size_base(cfOptions, 128 << 20)
+                rocksdb_options_set_max_bytes_for_level_base(cfOptions, 1 << 30)
+                rocksdb_options_set_level_compaction_dynamic_level_bytes(cfOptions, 1)
+                rocksdb_options_set_compression(cfOptions, Int32(rocksdb_lz4_compression))
+                rocksdb_options_set_bottommost_compression(cfOptions, Int32(rocksdb_zstd_compression))
+                rocksdb_block_based_options_set_block_size(table, 16 << 10)
+                rocksdb_block_based_options_set_cache_index_and_filter_blocks(table, 1)
+                rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(table, 1)
+                if options.bloomBitsPerKey > 0 {
+                    rocksdb_block_based_options_set_filter_policy(
+                        table, rocksdb_filterpolicy_create_bloom_full(options.bloomBitsPerKey))
+                }
+            case .small:
+                rocksdb_options_set_write_buffer_size(cfOptions, 16 << 20)
+                rocksdb_options_set_compression(cfOptions, Int32(rocksdb_lz4_compression))
+            }
+            rocksdb_options_set_block_based_table_factory(cfOptions, table)
+            tableOptions.append(table)
+            perFamily.append(cfOptions)
+        }
+        self.perFamily = perFamily
+    }
+
+    deinit {
+        for options in perFamily { rocksdb_options_destroy(options) }
+        for table in tableOptions { rocksdb_block_based_options_destroy(table) }
+        rocksdb_options_destroy(database)
+        rocksdb_cache_destroy(cache)
+    }
+}

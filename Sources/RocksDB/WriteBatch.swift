@@ -1,0 +1,64 @@
+import CRocksDB
+
+/// A set of puts and deletes applied atomically by ``Database/write(_:sync:)``.
+///
+/// Not `Sendable`: a batch is built by one thread (one emission shard, one job) and then
+/// written; that ownership is the point of batching.
+public final class WriteBatch {
+    let handle: OpaquePointer
+
+    public init() { handle = rocksdb_writebatch_create() }
+
+    deinit { rocksdb_writebatch_destroy(handle) }
+
+    /// The number of operations in the batch.
+    public var count: Int { Int(rocksdb_writebatch_count(handle)) }
+
+    /// The size of the serialized batch in bytes.
+    public var byteSize: Int {
+        var size = 0
+        _ = rocksdb_writebatch_data(handle, &size)
+        return size
+    }
+
+    /// Stores `value` under `key`.
+    public func put(_ key: [UInt8], _ value: [UInt8], in family: ColumnFamily) {
+        key.withUnsafeBytes { key in
+            value.withUnsafeBytes { value in
+                put(key, value, in: family)
+            }
+        }
+    }
+
+    /// Stores raw bytes; the hot loops of emission call this with stack buffers.
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, in family: ColumnFamily) {
+        // RocksDB copies key and value into the batch's own buffer before returning.
+        rocksdb_writebatch_put_cf(
+            handle, family.handle,
+            key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count,
+            value.baseAddress?.assumingMemoryBound(to: CChar.self), value.count)
+    }
+
+    /// Removes `key`.
+    public func delete(_ key: [UInt8], in family: ColumnFamily) {
+        key.withUnsafeBytes { key in
+            rocksdb_writebatch_delete_cf(
+                handle, family.handle, key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count)
+        }
+    }
+
+    /// Removes every key in `[start, end)`.
+    public func deleteRange(from start: [UInt8], to end: [UInt8], in family: ColumnFamily) {
+        start.withUnsafeBytes { start in
+            end.withUnsafeBytes { end in
+                rocksdb_writebatch_delete_range_cf(
+                    handle, family.handle,
+                    start.baseAddress?.assumingMemoryBound(to: CChar.self), start.count,
+                    end.baseAddress?.assumingMemoryBound(to: CChar.self), end.count)
+            }
+        }
+    }
+
+    /// Empties the batch so it can be reused without reallocating.
+    public func clear() { rocksdb_writebatch_clear(handle) }
+}
