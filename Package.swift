@@ -31,22 +31,26 @@ let package = Package(
         ),
         .target(name: "Emitter", dependencies: ["MarkingCore", "RocksDB"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore", "RocksDB"]),
+        .target(name: "ConsoleProgress"),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch",
+                "MarkingCore", "Emitter", "OwnershipBatch", "ConsoleProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB",
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "RocksDBTests", dependencies: ["RocksDB"]),
-        .testTarget(name: "MarkingCoreTests", dependencies: ["MarkingCore"]),
+        .testTarget(
+            name: "MarkingCoreTests",
+            dependencies: ["MarkingCore", "RocksDB", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore"]),
         .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore"]),
     ],

@@ -1,1 +1,1 @@
-print("todo")
+print("bench")

@@ -61,13 +61,18 @@ public final class MarkingStore: Sendable {
     private let sequences = Mutex<[String: UInt64]>([:])
 
     /// Opens the data folder at `dataFolder`, creating it, its store and its key file
-    /// when missing. `keyFile` overrides the key file location.
+    /// when missing and `create` is true. `keyFile` overrides the key file location.
     public init(
-        dataFolder: String, keyFile: String? = nil, catalog: TemplateCatalog = .standard,
+        dataFolder: String, keyFile: String? = nil, create: Bool = true, catalog: TemplateCatalog = .standard,
         options: DatabaseOptions = .init()
     ) throws(MarkingError) {
         var isDirectory: ObjCBool = false
         let manager = FileManager.default
+        var options = options
+        options.createIfMissing = create
+        if !create, !manager.fileExists(atPath: dataFolder + "/db/CURRENT") {
+            throw MarkingError(.dataFolder, "there is no store in \(dataFolder) (emit some codes first, or pass --data)")
+        }
         if manager.fileExists(atPath: dataFolder, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw MarkingError(.dataFolder, "data folder \(dataFolder) is not a directory")

@@ -133,6 +133,24 @@ public struct SerialPermutation: Sendable {
         return Serial(validatedBytes: bytes)
     }
 
+    /// The serial whose preimage is `preimage` (any point of the space, not only a
+    /// counter below 2^64): the inverse of ``preimage(of:)``.
+    public func serial(preimage: UInt128) -> Serial {
+        let (left, right) = permute(left: UInt64(preimage / UInt128(rightRadix)), right: UInt64(preimage % UInt128(rightRadix)))
+        var bytes = [UInt8](repeating: 0, count: length)
+        var value = right
+        for index in stride(from: length - 1, through: length - rightDigits, by: -1) {
+            bytes[index] = SerialAlphabet.characters[Int(value % 82)]
+            value /= 82
+        }
+        value = left
+        for index in stride(from: length - rightDigits - 1, through: 0, by: -1) {
+            bytes[index] = SerialAlphabet.characters[Int(value % 82)]
+            value /= 82
+        }
+        return Serial(validatedBytes: bytes)
+    }
+
     /// The point of the serial space that maps onto `serial`, as one number: the
     /// counter that emission used for it, or, for a serial no emission produced, the
     /// counter emission must never use. `nil` when the serial has another length.

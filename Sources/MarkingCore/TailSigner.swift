@@ -25,13 +25,7 @@ public struct TailSigner: Sendable {
 
     /// The tail of `cis` for `kind` under key `keyID`, or `nil` for an unknown key.
     public func tail(for cis: CIS, kind: TailKind, keyID: String) -> String? {
-        guard let signer = keyed(keyID) else { return nil }
-        var output = [UInt8](repeating: 0, count: 44)
-        let cisBytes = cis.bytes
-        let count = cisBytes.withUnsafeBytes { cis in
-            output.withUnsafeMutableBufferPointer { signer.writeTail(of: cis, kind: kind, to: $0.baseAddress!) }
-        }
-        return String(decoding: output[..<count], as: UTF8.self)
+        keyed(keyID)?.tail(for: cis, kind: kind)
     }
 
     /// Whether `code` carries the tail its CIS should have. `keyID` names the key for
@@ -68,6 +62,15 @@ public enum TailVerification: String, Sendable {
 public struct KeyedTailSigner: Sendable {
     public let keyID: String
     let hmac: HMAC<SHA256>
+
+    /// The tail of `cis` (not for hot loops: it allocates).
+    public func tail(for cis: CIS, kind: TailKind) -> String {
+        var output = [UInt8](repeating: 0, count: 44)
+        let count = cis.bytes.withUnsafeBytes { cis in
+            output.withUnsafeMutableBufferPointer { writeTail(of: cis, kind: kind, to: $0.baseAddress!) }
+        }
+        return String(decoding: output[..<count], as: UTF8.self)
+    }
 
     /// Writes the tail of the CIS bytes `cis` to `destination` (room for 44 bytes) and
     /// returns how many bytes it wrote: 44 for AI 92, 4 for AI 93.

@@ -1,0 +1,59 @@
+import MarkingCore
+
+/// The state of an emission order.
+public enum OrderState: String, Sendable, Codable {
+    /// The counter range is reserved and codes are being written.
+    case inProgress = "IN_PROGRESS"
+    /// Every code is stored and durable; the codes can be downloaded.
+    case completed = "COMPLETED"
+    /// The process stopped while writing. The reserved range is spent and never issued
+    /// again; the order's codes were never handed out.
+    case interrupted = "INTERRUPTED"
+}
+
+/// What a producer asks for: `quantity` new codes of `gtin` in `template`.
+public struct EmissionRequest: Sendable {
+    public var gtin: GTIN
+    public var quantity: Int
+    public var template: CodeTemplate
+    public var producer: UInt32
+
+    public init(gtin: GTIN, quantity: Int, template: CodeTemplate, producer: UInt32) {
+        self.gtin = gtin
+        self.quantity = quantity
+        self.template = template
+        self.producer = producer
+    }
+}
+
+/// A stored emission order: the counter range it owns and how far it got.
+///
+/// Its codes are not listed anywhere: they are regenerated from the range, the
+/// permutation and the key, so an order of 50 million codes is a few hundred bytes.
+public struct EmissionOrder: Sendable, Codable, Hashable {
+    public var id: UInt64
+    public var gtin: UInt64
+    public var templateID: UInt8
+    public var serialLength: Int
+    public var quantity: Int
+    public var producer: UInt32
+    /// The key id that signs this order's tails.
+    public var keyID: String
+    /// The reserved counters `[rangeStart, rangeEnd)`. Empty for self-made orders.
+    public var rangeStart: UInt64
+    public var rangeEnd: UInt64
+    /// Counters inside the range that were already taken by self-made serials and
+    /// therefore carry no code of this order.
+    public var skipped: [UInt64]
+    /// Whether the producer supplied the serials.
+    public var selfMade: Bool
+    public var state: OrderState
+    /// Milliseconds since 1970 UTC.
+    public var createdAt: UInt64
+    public var completedAt: UInt64?
+
+    public var gtinValue: GTIN { GTIN(uncheckedValue: gtin) }
+
+    /// The storage key of an order.
+    static func key(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+}
