@@ -51,7 +51,8 @@ let package = Package(
             name: "MarkingCoreTests",
             dependencies: ["MarkingCore", "RocksDB", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore"]),
+        .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore", "RocksDB"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Emitter", "MarkingCore", "RocksDB"]),
         .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -121,6 +121,9 @@ public struct CodeParser: Sendable {
         rest: (Reader, Int, Int) throws(CodeFormatError) -> (String?, String?, TailKind?)
     ) throws(CodeFormatError) -> MarkingCode {
         var furthest: CodeFormatError?
+        // A reading whose serial of an allowed length is followed directly by AI 91 or
+        // 93: the group separator was dropped (keyboard-wedge scanners often do that).
+        var missingSeparator: CodeFormatError?
         for length in lengths {
             do {
                 let serial = try reader.serial(length: length, at: index)
@@ -128,6 +131,11 @@ public struct CodeParser: Sendable {
                 return MarkingCode(cis: CIS(gtin: gtin, serial: serial), keyID: keyID, tail: tail, tailKind: kind)
             } catch {
                 if furthest == nil || error.position > furthest!.position { furthest = error }
+                if missingSeparator == nil, error.code == .expectedSeparator, error.position == index + length + 1,
+                    reader.hasText("91", at: index + length) || reader.hasText("93", at: index + length)
+                {
+                    missingSeparator = error
+                }
             }
         }
         let natural = reader.naturalSerialLength(at: index)
@@ -135,6 +143,7 @@ public struct CodeParser: Sendable {
             if let invalid = reader.firstNonSerialByte(from: index, count: natural) {
                 throw invalid
             }
+            if let missingSeparator { throw missingSeparator }
             let allowed = lengths.map(String.init).joined(separator: ", ")
             throw CodeFormatError(
                 .serialLength, at: index + 1,

@@ -41,6 +41,8 @@ public enum KeyFile {
     @discardableResult
     public static func rotate(at path: String) throws(MarkingError) -> String {
         var contents = try contents(at: path)
+        // A file this engine cannot load is refused, not rewritten: its keys may still be needed.
+        _ = try ring(from: contents, path: path)
         let taken = Set(contents.keys.map(\.id))
         var number = contents.keys.count + 1
         var id = String(format: "K%03d", number)

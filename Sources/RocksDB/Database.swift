@@ -179,6 +179,9 @@ public final class Database: @unchecked Sendable {
 
     /// Stores one value.
     public func put(_ key: [UInt8], _ value: [UInt8], in family: ColumnFamily, sync: Bool) throws {
+        // Checked before the batch is built: after `close()` the family handle is freed,
+        // and adding to a batch dereferences it.
+        try ensureOpen()
         let batch = WriteBatch()
         batch.put(key, value, in: family)
         try write(batch, sync: sync)

@@ -344,6 +344,9 @@ struct DatabaseTests {
             let database = try openDatabase(in: folder)
             let codes = try database.family("codes")
             try database.put(bytes("k"), bytes("v"), in: codes, sync: true)
+            // A batch built while the store was open (family handles die with the store).
+            let pending = WriteBatch()
+            pending.delete(bytes("k"), in: codes)
             database.close()
             database.close()  // Closing twice is harmless.
 
@@ -353,11 +356,7 @@ struct DatabaseTests {
             }
             expectClosed("get") { _ = try database.get(bytes("k"), in: codes) }
             expectClosed("put") { try database.put(bytes("k"), bytes("w"), in: codes, sync: false) }
-            expectClosed("write") {
-                let batch = WriteBatch()
-                batch.delete(bytes("k"), in: codes)
-                try database.write(batch, sync: true)
-            }
+            expectClosed("write") { try database.write(pending, sync: true) }
             expectClosed("multiGet") {
                 var keys = KeyList()
                 keys.append(bytes("k"))

@@ -1,0 +1,174 @@
+import Emitter
+import Foundation
+import MarkingCore
+import RocksDB
+import Testing
+
+/// Runs the built `marking-server` executable, as a user would.
+struct MarkingServerProcess {
+    static var executable: URL {
+        // The test bundle sits next to the executables in the build folder.
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundle, bundle.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("marking-server")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: ".build/debug/marking-server")
+    }
+
+    struct Outcome {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    static func start(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        return (process, output, error)
+    }
+
+    static func run(_ arguments: [String]) throws -> Outcome {
+        let (process, output, error) = try start(arguments)
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, standardOutput: String(decoding: out, as: UTF8.self),
+            standardError: String(decoding: err, as: UTF8.self))
+    }
+}
+
+func temporaryFolder() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("cli-test-\(UUID().uuidString)").path
+}
+
+/// Every stored key of one GTIN's 13-character serials.
+func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
+    let store = try MarkingStore(dataFolder: folder)
+    defer { store.close() }
+    let prefix = CodeKey.prefix(gtin: gtin, serialLength: 13)
+    var upper = prefix
+    upper[8] += 1
+    let cursor = try Cursor(store.database, family: store.families.codes, from: prefix, to: upper)
+    var keys = Set<[UInt8]>()
+    while cursor.isValid {
+        keys.insert(cursor.key)
+        cursor.next()
+    }
+    return keys
+}
+
+@Suite(.serialized) struct EmitCommandTests {
+    @Test(arguments: [
+        (["--gtin", "0460700000001A", "--count", "5"], "expected a digit"),
+        (["--gtin", "04607000000015", "--count", "5"], "check digit"),
+        (["--gtin", "4607000000014", "--count", "5"], "padded"),
+        (["--gtin", "04607000000014", "--count", "0"], "out of range"),
+        (["--gtin", "04607000000014", "--count=-3"], "out of range"),
+        (["--gtin", "04607000000014", "--count", "100000001"], "out of range"),
+        (["--gtin", "04607000000014", "--count", "five"], "not a whole number"),
+        (["--gtin", "04607000000014", "--count", "5", "--template", "s99"], "unknown template"),
+    ])
+    func badInputEndsWithOneLineErrorAndLeavesTheStoreAsItWas(arguments: [String], expected: String) throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "10", "--data", folder, "--out", "/dev/null", "--quiet"])
+        #expect(first.status == 0, "\(first.standardError)")
+        let before = try storedKeys(folder: folder, gtin: try GTIN("04607000000014"))
+
+        let outcome = try MarkingServerProcess.run(["emit"] + arguments + ["--data", folder, "--quiet"])
+        #expect(outcome.status != 0)
+        let lines = outcome.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains(expected), "\(outcome.standardError)")
+        #expect(try storedKeys(folder: folder, gtin: try GTIN("04607000000014")) == before)
+    }
+
+    @Test func unreadableDataFolderIsAClearError() throws {
+        let file = temporaryFolder()
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("not a folder".utf8)))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let outcome = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "5", "--data", file])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardError.hasPrefix("error: data folder"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "not a folder")
+    }
+
+    @Test func corruptKeyFileIsAClearErrorAndNothingIsWritten() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("{\"version\": 1, \"keys\": 12}".utf8).write(to: URL(fileURLWithPath: folder + "/keys.json"))
+        let outcome = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "5", "--data", folder])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardError.contains("key file"))
+        #expect(outcome.standardError.contains("corrupt"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/db"))
+    }
+
+    @Test func checkAcceptsGenuineCodesAndRefusesTamperedOnes() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let emitted = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "3", "--data", folder, "--quiet"])
+        let firstLine = emitted.standardOutput.split(separator: "\n").first.map(String.init)
+        let code = try #require(firstLine)
+        let genuine = try MarkingServerProcess.run(["check", code, "--data", folder])
+        #expect(genuine.status == 0, "\(genuine.standardError)")
+        #expect(genuine.standardOutput.contains("EMITTED"))
+        let tampered = String(code.dropLast(2)) + (code.hasSuffix("AA=") ? "BB=" : "AA=").suffix(2)
+        let refused = try MarkingServerProcess.run(["check", tampered, "--data", folder])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("crypto tail does not match"))
+        let unknown = try MarkingServerProcess.run(["check", "0104607000000014" + "21" + "ABCDEFGHIJKLM", "--data", folder])
+        #expect(unknown.status != 0)
+        #expect(unknown.standardError.contains("not known"))
+        let malformed = try MarkingServerProcess.run(["check", "0104607000000015" + "21" + "ABCDEFGHIJKLM", "--data", folder])
+        #expect(malformed.status != 0)
+        #expect(malformed.standardError.contains("check digit"))
+    }
+
+    @Test func emissionKilledMidwayNeverLeadsToAReissuedSerial() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let gtin = try GTIN("04607000000014")
+        let (process, _, _) = try MarkingServerProcess.start([
+            "emit", "--gtin", gtin.description, "--count", "20000000", "--data", folder, "--out", "/dev/null", "--quiet",
+        ])
+        // Wait until the killed run has written some codes, then SIGKILL it.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.5)
+            let walFiles = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/db")) ?? []
+            let walBytes = walFiles.filter { $0.hasSuffix(".log") }.compactMap {
+                try? FileManager.default.attributesOfItem(atPath: folder + "/db/" + $0)[.size] as? Int
+            }.reduce(0, +)
+            if walBytes > 5_000_000 { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let before = try storedKeys(folder: folder, gtin: gtin)
+        #expect(!before.isEmpty, "the killed run wrote codes before it died")
+        let out = folder + "/codes.txt"
+        let second = try MarkingServerProcess.run(["emit", "--gtin", gtin.description, "--count", "50000", "--data", folder, "--out", out, "--quiet"])
+        #expect(second.status == 0, "\(second.standardError)")
+        let after = try storedKeys(folder: folder, gtin: gtin)
+        #expect(after.count == before.count + 50_000, "no new code landed on an existing one")
+
+        let store = try MarkingStore(dataFolder: folder)
+        defer { store.close() }
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 50_000)
+        for line in lines {
+            let key = store.key(for: try store.parser.parse(line).cis)
+            #expect(!before.contains(key))
+        }
+    }
+}
