@@ -23,6 +23,8 @@ public final class Emitter: Sendable {
     /// The number of shard queues an order is split across.
     public let shardCount: Int
     private let queues: [DispatchQueue]
+    /// Writes records; one per emitter, see ``RecordWriter``.
+    private let writerQueue = DispatchQueue(label: "marking.emitter.writer", qos: .userInitiated)
     /// Serialises counter reservations and self-made registrations, which read a
     /// counter and write it back.
     private let reservation = Mutex<Void>(())
@@ -127,30 +129,38 @@ public final class Emitter: Sendable {
         guard let signer = store.signer.keyed(order.keyID) else {
             throw MarkingError(.unknownKey, "order \(order.id) was signed with key \(order.keyID), which the key file no longer holds")
         }
-        progress?.start(total: order.quantity)
+        progress?.start(total: order.quantity, writing: persist, generating: sink != nil)
         if let sink, !format.header.isEmpty {
             do { try sink.consume(format.header) } catch { throw MarkingError(.store, "cannot write codes: \(error)") }
         }
-        let record = CodeRecord(
-            status: .emitted, templateID: template.id, keyID: order.keyID, owner: order.producer,
-            producer: order.producer, order: order.id, emittedAt: order.createdAt)
-        let job = ShardJob(
-            store: store, permutation: store.permutation(gtin: order.gtinValue, serialLength: order.serialLength),
-            signer: signer, template: template, gtin: order.gtinValue, record: record.bytes,
-            skipped: Set(order.skipped), persist: persist, format: format, sink: sink, progress: progress)
-        let total = order.rangeEnd - order.rangeStart
-        let shards = UInt64(min(shardCount, max(1, Int(total / UInt64(Self.chunkSize)))))
         let failures = Mutex<[any Error]>([])
         let group = DispatchGroup()
-        for shard in 0..<shards {
-            let from = order.rangeStart + total * shard / shards
-            let to = order.rangeStart + total * (shard + 1) / shards
-            queues[Int(shard)].async(group: group) {
-                do {
-                    try job.run(from: from, to: to)
-                } catch {
-                    failures.withLock { $0.append(error) }
-                }
+        func dispatch(on queue: DispatchQueue, _ work: @escaping @Sendable () throws -> Void) {
+            queue.async(group: group) {
+                do { try work() } catch { failures.withLock { $0.append(error) } }
+            }
+        }
+        let gtin = order.gtinValue
+        if persist {
+            let record = CodeRecord(
+                status: .emitted, templateID: template.id, keyID: order.keyID, owner: order.producer,
+                producer: order.producer, order: order.id, emittedAt: order.createdAt)
+            let writer = RecordWriter(
+                store: store, gtin: gtin, serialLength: order.serialLength, record: record.bytes,
+                skipped: Set(order.skipped), progress: progress)
+            dispatch(on: writerQueue) { try writer.run(from: order.rangeStart, to: order.rangeEnd) }
+        }
+        if let sink {
+            let generator = CodeGenerator(
+                permutation: store.permutation(gtin: gtin, serialLength: order.serialLength), signer: signer,
+                template: template, gtin: gtin, skipped: Set(order.skipped), format: format, sink: sink,
+                progress: progress)
+            let total = order.rangeEnd - order.rangeStart
+            let shards = UInt64(min(shardCount, max(1, Int(total / UInt64(Self.chunkSize)))))
+            for shard in 0..<shards {
+                let from = order.rangeStart + total * shard / shards
+                let to = order.rangeStart + total * (shard + 1) / shards
+                dispatch(on: queues[Int(shard)]) { try generator.run(from: from, to: to) }
             }
         }
         group.wait()

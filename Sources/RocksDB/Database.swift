@@ -60,6 +60,8 @@ public final class Database: @unchecked Sendable {
         syncedWrite = rocksdb_writeoptions_create()
         rocksdb_writeoptions_set_sync(syncedWrite, 1)
         bufferedWrite = rocksdb_writeoptions_create()
+        rocksdb_writeoptions_set_memtable_insert_hint_per_batch(bufferedWrite, 1)
+        rocksdb_writeoptions_set_memtable_insert_hint_per_batch(syncedWrite, 1)
     }
 
     deinit { close() }
