@@ -1,0 +1,74 @@
+import MarkingCore
+
+/// The state of a document, as on the CRPT platform.
+public enum DocumentState: String, Sendable, Codable {
+    /// Being validated and applied.
+    case inProgress = "IN_PROGRESS"
+    /// Validated in full and applied to every code, durably.
+    case checkedOK = "CHECKED_OK"
+    /// Refused; no code was changed. ``Document/refusals`` says why.
+    case checkedNotOK = "CHECKED_NOT_OK"
+}
+
+/// Why a document refused a code (or the document as a whole).
+public enum RefusalReason: String, Sendable, Codable, CaseIterable, CodingKeyRepresentable {
+    /// The line is not a marking code or SSCC in any accepted shape.
+    case malformedCode = "MALFORMED_CODE"
+    /// The store has no such code.
+    case unknownCode = "UNKNOWN_CODE"
+    /// The tail given with the code does not verify.
+    case forgedCode = "FORGED_CODE"
+    /// The code (or package) belongs to another participant.
+    case notOwner = "NOT_OWNER"
+    /// The code's status does not allow this document type.
+    case wrongStatus = "WRONG_STATUS"
+    /// The code sits in a package that the document does not move as a whole.
+    case inPackage = "IN_PACKAGE"
+    /// The same code appears twice in the document.
+    case duplicateCode = "DUPLICATE_CODE"
+    /// No package has this label.
+    case unknownPackage = "UNKNOWN_PACKAGE"
+    /// The child would make a package hold something it may not (a transport package
+    /// inside another, a package inside a group, a package inside itself).
+    case nesting = "NESTING"
+    /// The process stopped before the document was applied; nothing was changed.
+    case interrupted = "INTERRUPTED"
+}
+
+/// One refused code, with its line in the document.
+public struct Refusal: Sendable, Codable, Hashable {
+    /// 1-based line number in the document's code list.
+    public var line: Int
+    public var code: String
+    public var reason: RefusalReason
+    public var detail: String
+}
+
+/// A stored document: what was asked, and what came of it.
+public struct Document: Sendable, Codable, Hashable {
+    public var id: UInt64
+    public var type: DocumentType
+    public var participant: UInt32
+    /// The participant's own document number: the idempotency key.
+    public var number: String
+    public var date: String?
+    public var receiver: UInt32?
+    public var reason: String?
+    public var customsDeclaration: String?
+    public var customsDeclarationDate: String?
+    public var productionDate: String?
+    public var package: String?
+    public var packageKind: PackageKind?
+    public var state: DocumentState
+    /// Lines in the code list.
+    public var lines: Int
+    /// Codes changed (units and package codes, after packages are expanded).
+    public var applied: Int
+    /// Refused codes per reason.
+    public var refusals: [RefusalReason: Int]
+    /// The first refused codes (at most ``JobEngine/reportedRefusals``).
+    public var firstRefused: [Refusal]
+    /// Milliseconds since 1970 UTC.
+    public var createdAt: UInt64
+    public var finishedAt: UInt64?
+}

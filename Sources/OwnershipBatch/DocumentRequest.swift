@@ -1,0 +1,77 @@
+import MarkingCore
+
+/// A document as a participant submits it: its type, number, fields of its type, and
+/// the code list (units, group package codes or SSCCs, one per line, any scanner shape).
+public struct DocumentRequest: Sendable {
+    public var type: DocumentType
+    public var participant: UInt32
+    public var number: String
+    public var date: String?
+    /// The new owner (transfer).
+    public var receiver: UInt32?
+    /// An ``ExitReason`` name (retirement, write-off).
+    public var reason: String?
+    /// Import details kept with an introduction.
+    public var customsDeclaration: String?
+    public var customsDeclarationDate: String?
+    public var productionDate: String?
+    /// The package that an aggregation fills: an SSCC or a group package's code.
+    public var package: String?
+    public var packageKind: PackageKind?
+    public var codes: CodeList
+
+    public init(
+        type: DocumentType, participant: UInt32, number: String, date: String? = nil, receiver: UInt32? = nil,
+        reason: String? = nil, customsDeclaration: String? = nil, customsDeclarationDate: String? = nil,
+        productionDate: String? = nil, package: String? = nil, packageKind: PackageKind? = nil, codes: CodeList
+    ) {
+        self.type = type
+        self.participant = participant
+        self.number = number
+        self.date = date
+        self.receiver = receiver
+        self.reason = reason
+        self.customsDeclaration = customsDeclaration
+        self.customsDeclarationDate = customsDeclarationDate
+        self.productionDate = productionDate
+        self.package = package
+        self.packageKind = packageKind
+        self.codes = codes
+    }
+}
+
+/// A document's code list: one code per line, kept as one byte buffer with line
+/// offsets so that a million codes are two allocations, not a million strings.
+public struct CodeList: Sendable {
+    var bytes: [UInt8]
+    var starts: [Int]
+    var ends: [Int]
+
+    /// Splits text into lines; blank lines are skipped, `\r\n` is accepted.
+    public init(text: some Collection<UInt8>) {
+        bytes = Array(text)
+        starts = []
+        ends = []
+        var lineStart = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
+            var end = index
+            if end > lineStart, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            if end > lineStart, bytes[lineStart..<end].contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+                starts.append(lineStart)
+                ends.append(end)
+            }
+            lineStart = index + 1
+        }
+    }
+
+    /// One line per code.
+    public init(_ codes: [String]) {
+        self.init(text: Array(codes.joined(separator: "\n").utf8))
+    }
+
+    /// The number of codes.
+    public var count: Int { starts.count }
+
+    /// The bytes of line `index` (0-based).
+    public func line(_ index: Int) -> ArraySlice<UInt8> { bytes[starts[index]..<ends[index]] }
+}

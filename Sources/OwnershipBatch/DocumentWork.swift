@@ -1,0 +1,385 @@
+import Foundation
+import MarkingCore
+import RocksDB
+
+/// The validation and the write batch of one document, built under the engine's
+/// commit lock: collect the codes (expanding packages), read their records in one
+/// MultiGet, check each against the life-cycle table and the document's rules, and,
+/// only if nothing was refused, stage every change in one batch.
+struct DocumentWork {
+    /// A code the document touches.
+    struct Unit {
+        var ref: CodeRef
+        /// 1-based line of the document that brought this code in.
+        var line: Int
+        /// Listed in the document itself, rather than found inside a listed package.
+        var direct: Bool
+        var tail: JobEngine.TailCheck
+        var record: CodeRecord?
+    }
+
+    var document: Document
+    let engine: JobEngine
+    let exitReason: ExitReason?
+    let batch = WriteBatch()
+    var refused: [Refusal] = []
+    var refusalCounts: [RefusalReason: Int] = [:]
+    var changed = 0
+
+    private var units: [Unit] = []
+    private var lineText: (Int) -> String = { _ in "" }
+    /// Packages the document moves as a whole, by id.
+    private var movedPackages: [UInt64: (PackageLabel, PackageRecord)] = [:]
+    /// Packages a disaggregation unpacks.
+    private var unpacked: [(PackageLabel, PackageRecord)] = []
+    /// The package an aggregation fills, and whether it exists yet.
+    private var target: (label: PackageLabel, record: PackageRecord, isNew: Bool)?
+    private var targetUnit: Unit?
+
+    private var store: MarkingStore { engine.store }
+
+    init(document: Document, engine: JobEngine, exitReason: ExitReason?) {
+        self.document = document
+        self.engine = engine
+        self.exitReason = exitReason
+    }
+
+    mutating func refuse(line: Int, _ reason: RefusalReason, _ detail: String) {
+        refusalCounts[reason, default: 0] += 1
+        if refused.count < JobEngine.reportedRefusals {
+            refused.append(Refusal(line: line, code: line > 0 ? lineText(line) : "", reason: reason, detail: detail))
+        }
+    }
+
+    // MARK: Collecting
+
+    mutating func collect(_ lines: [JobEngine.Line], request: DocumentRequest) throws {
+        let codes = request.codes
+        lineText = { String(decoding: codes.line($0 - 1), as: UTF8.self) }
+        if request.type == .aggregation { try findTarget(request) }
+        for (index, line) in lines.enumerated() {
+            let number = index + 1
+            switch line {
+            case .malformed(let problem):
+                refuse(line: number, .malformedCode, "line \(number) is not a marking code or SSCC: \(problem)")
+            case .code(let ref, let tail):
+                units.append(Unit(ref: ref, line: number, direct: true, tail: tail))
+            case .sscc(let digits):
+                let label = PackageLabel.sscc(digits)
+                switch request.type {
+                case .aggregation:
+                    refuse(line: number, .nesting, "transport package (00)\(digits) cannot be put inside another package")
+                default:
+                    guard let package = try engine.packages.record(label) else {
+                        refuse(line: number, .unknownPackage, "no package has SSCC \(digits)")
+                        continue
+                    }
+                    try takePackage(label, package, line: number, type: request.type)
+                }
+            }
+        }
+        try readRecords(from: 0)
+        // Group packages listed by their own code: move or unpack them as packages.
+        if request.type != .aggregation {
+            let listed = units.count
+            for index in 0..<listed where units[index].direct {
+                guard let record = units[index].record, record.flags.contains(.package) else { continue }
+                let label = PackageLabel.code(units[index].ref)
+                if let package = try engine.packages.record(label) {
+                    if request.type == .disaggregation {
+                        units[index].direct = false
+                        try takePackage(label, package, line: units[index].line, type: request.type)
+                    } else {
+                        try expand(package, label: label, line: units[index].line, includeOwnCode: false)
+                    }
+                }
+            }
+            try readRecords(from: listed)
+        }
+    }
+
+    /// A package listed in a document that moves it (transfer, retirement, ...) or
+    /// unpacks it (disaggregation).
+    private mutating func takePackage(_ label: PackageLabel, _ package: PackageRecord, line: Int, type: DocumentType) throws {
+        guard package.owner == document.participant else {
+            refuse(line: line, .notOwner, "package \(package.label) belongs to participant \(package.owner)")
+            return
+        }
+        if type == .disaggregation {
+            guard package.parent == 0 else {
+                refuse(line: line, .inPackage, "package \(package.label) is inside another package; unpack that one first")
+                return
+            }
+            unpacked.append((label, package))
+            return
+        }
+        try expand(package, label: label, line: line, includeOwnCode: true)
+    }
+
+    /// Adds every unit inside `package`, at any depth, and the group codes of the
+    /// packages on the way.
+    private mutating func expand(_ package: PackageRecord, label: PackageLabel, line: Int, includeOwnCode: Bool) throws {
+        movedPackages[package.id] = (label, package)
+        if includeOwnCode, case .code(let ref) = label {
+            units.append(Unit(ref: ref, line: line, direct: false, tail: .none))
+        }
+        let children = try engine.packages.children(of: package.id)
+        for ref in children.units {
+            units.append(Unit(ref: ref, line: line, direct: false, tail: .none))
+        }
+        for id in children.packages {
+            guard let childLabel = try engine.packages.label(of: id), let child = try engine.packages.record(childLabel) else { continue }
+            try expand(child, label: childLabel, line: line, includeOwnCode: true)
+        }
+    }
+
+    /// Reads the records of `units[start...]` in one batched MultiGet.
+    private mutating func readRecords(from start: Int) throws {
+        guard start < units.count else { return }
+        var keys = KeyList(capacity: units.count - start, keyLength: 20)
+        for index in start..<units.count { keys.append(units[index].ref.key) }
+        var records: [CodeRecord?] = Array(repeating: nil, count: keys.count)
+        try store.database.multiGet(keys, in: store.families.codes) { index, value in
+            records[index] = value.flatMap(CodeRecord.init)
+        }
+        for (offset, record) in records.enumerated() { units[start + offset].record = record }
+    }
+
+    private mutating func findTarget(_ request: DocumentRequest) throws {
+        let text = request.package ?? ""
+        let label: PackageLabel
+        if let digits = try PackageLabel.sscc(from: Array(text.utf8)) {
+            label = .sscc(digits)
+        } else {
+            let code = try store.parser.parse(text)
+            label = .code(store.ref(for: code.cis))
+            var unit = Unit(ref: store.ref(for: code.cis), line: 0, direct: true, tail: .none)
+            unit.record = try store.record(for: code.cis)
+            targetUnit = unit
+        }
+        let kind: PackageKind = if case .sscc = label { .transport } else { .group }
+        if let requested = request.packageKind, requested != kind {
+            throw MarkingError(.invalidInput, "package \(text) is a \(kind.rawValue) package, not \(requested.rawValue)")
+        }
+        if let existing = try engine.packages.record(label) {
+            target = (label, existing, false)
+        } else {
+            let id = try store.nextID("package")
+            let display = if case .sscc(let digits) = label { "(00)\(digits)" } else { text }
+            let record = PackageRecord(
+                id: id, kind: kind, label: display, owner: document.participant, parent: 0, units: 0, packages: 0,
+                createdAt: MarkingStore.now())
+            target = (label, record, true)
+        }
+    }
+
+    // MARK: Checking
+
+    mutating func check(request: DocumentRequest) throws {
+        switch request.type {
+        case .aggregation: try checkAggregation()
+        case .disaggregation: try checkDisaggregation()
+        default: try checkStatusChange(request)
+        }
+    }
+
+    /// Per-code checks every document makes; returns whether the code passed.
+    private mutating func passesCommonChecks(_ unit: Unit, seen: inout Set<CodeRef>) -> Bool {
+        guard seen.insert(unit.ref).inserted else {
+            refuse(line: unit.line, .duplicateCode, "the code appears more than once in the document (line \(unit.line))")
+            return false
+        }
+        guard let record = unit.record else {
+            refuse(line: unit.line, .unknownCode, "the code on line \(unit.line) is not known to the store")
+            return false
+        }
+        switch unit.tail {
+        case .invalid:
+            refuse(line: unit.line, .forgedCode, "the crypto tail of the code on line \(unit.line) does not verify")
+            return false
+        case .short(let tail):
+            let expected = store.signer.tail(for: store.cis(for: unit.ref), kind: .shortMAC, keyID: record.keyID)
+            if expected != tail {
+                refuse(line: unit.line, .forgedCode, "the crypto tail of the code on line \(unit.line) does not verify")
+                return false
+            }
+        case .none, .valid:
+            break
+        }
+        guard record.owner == document.participant else {
+            refuse(line: unit.line, .notOwner, "the code on line \(unit.line) belongs to participant \(record.owner), not \(document.participant)")
+            return false
+        }
+        return true
+    }
+
+    private mutating func checkStatusChange(_ request: DocumentRequest) throws {
+        let rule = LifeCycle.rule(for: request.type)
+        var seen = Set<CodeRef>(minimumCapacity: units.count)
+        for unit in units {
+            guard passesCommonChecks(unit, seen: &seen), var record = unit.record else { continue }
+            guard LifeCycle.allows(request.type, record) else {
+                let needed = rule.from.map(\.name).sorted().joined(separator: " or ")
+                let extra = request.type == .retailReturn && record.status == .retired ? " retired by a retail sale" : ""
+                refuse(line: unit.line, .wrongStatus, "the code on line \(unit.line) is \(record.status); \(request.type.rawValue) needs \(needed)\(extra)")
+                continue
+            }
+            if unit.direct, record.parent != 0, movedPackages[record.parent] == nil {
+                refuse(line: unit.line, .inPackage, "the code on line \(unit.line) is packed in package \(record.parent); list the package, or disaggregate it first")
+                continue
+            }
+            guard refused.isEmpty else { continue }
+            if let status = rule.to { record.status = status }
+            if request.type == .transfer, let receiver = request.receiver { record.owner = receiver }
+            switch request.type {
+            case .retirement, .writeOff: record.reason = exitReason?.rawValue ?? 0
+            case .retailReturn: record.reason = 0
+            default: break
+            }
+            record.lastDocument = document.id
+            stage(unit.ref, record)
+        }
+        if refused.isEmpty, request.type == .transfer, let receiver = request.receiver {
+            for (label, package) in movedPackages.values {
+                var moved = package
+                moved.owner = receiver
+                try stage(label, moved)
+            }
+        }
+    }
+
+    private mutating func checkAggregation() throws {
+        guard var target else { return }
+        if let targetUnit {
+            guard let record = targetUnit.record else {
+                refuse(line: 0, .unknownCode, "the group package code \(target.record.label) is not known to the store")
+                return
+            }
+            guard record.owner == document.participant else {
+                refuse(line: 0, .notOwner, "the group package code belongs to participant \(record.owner)")
+                return
+            }
+            guard LifeCycle.allows(.aggregation, record) else {
+                refuse(line: 0, .wrongStatus, "the group package code is \(record.status); packing needs APPLIED or INTRODUCED")
+                return
+            }
+        }
+        guard target.record.owner == document.participant else {
+            refuse(line: 0, .notOwner, "package \(target.record.label) belongs to participant \(target.record.owner)")
+            return
+        }
+        var seen = Set<CodeRef>(minimumCapacity: units.count)
+        var childPackages: [(UInt64, PackageLabel, PackageRecord)] = []
+        var childUnits: [(CodeRef, CodeRecord)] = []
+        for unit in units {
+            if case .code(let targetRef) = target.label, targetRef == unit.ref {
+                refuse(line: unit.line, .nesting, "a package cannot contain itself")
+                continue
+            }
+            guard passesCommonChecks(unit, seen: &seen), let record = unit.record else { continue }
+            guard LifeCycle.allows(.aggregation, record) else {
+                refuse(line: unit.line, .wrongStatus, "the code on line \(unit.line) is \(record.status); packing needs APPLIED or INTRODUCED")
+                continue
+            }
+            guard record.parent == 0 else {
+                refuse(line: unit.line, .inPackage, "the code on line \(unit.line) is already in package \(record.parent)")
+                continue
+            }
+            if record.flags.contains(.package) {
+                guard target.record.kind == .transport else {
+                    refuse(line: unit.line, .nesting, "the group package on line \(unit.line) can only go into a transport package")
+                    continue
+                }
+                let label = PackageLabel.code(unit.ref)
+                guard let package = try engine.packages.record(label) else { continue }
+                childPackages.append((package.id, label, package))
+            }
+            childUnits.append((unit.ref, record))
+        }
+        guard refused.isEmpty else { return }
+        let id = target.record.id
+        for (ref, var record) in childUnits {
+            record.parent = id
+            record.lastDocument = document.id
+            stage(ref, record)
+            if !record.flags.contains(.package) {
+                batch.put(PackageKeys.unit(id, ref), [], in: store.families.aggregates)
+                target.record.units += 1
+            }
+        }
+        for (childID, label, var package) in childPackages {
+            package.parent = id
+            try stage(label, package)
+            batch.put(PackageKeys.package(id, childID), [], in: store.families.aggregates)
+            target.record.packages += 1
+        }
+        if let targetUnit, var record = targetUnit.record {
+            record.flags.insert(.package)
+            record.lastDocument = document.id
+            stage(targetUnit.ref, record)
+        }
+        try stage(target.label, target.record)
+        if target.isNew {
+            batch.put(PackageKeys.index(id), target.label.storageKey, in: store.families.aggregates)
+        }
+        self.target = target
+    }
+
+    private mutating func checkDisaggregation() throws {
+        for unit in units where unit.direct {
+            if unit.record == nil {
+                refuse(line: unit.line, .unknownCode, "the code on line \(unit.line) is not known to the store")
+            } else {
+                refuse(line: unit.line, .unknownPackage, "the code on line \(unit.line) is not a package")
+            }
+        }
+        guard refused.isEmpty else { return }
+        for (label, package) in unpacked {
+            let children = try engine.packages.children(of: package.id)
+            var keys = KeyList(capacity: children.units.count, keyLength: 20)
+            for ref in children.units { keys.append(ref.key) }
+            var records: [CodeRecord?] = Array(repeating: nil, count: keys.count)
+            try store.database.multiGet(keys, in: store.families.codes) { index, value in
+                records[index] = value.flatMap(CodeRecord.init)
+            }
+            for (ref, record) in zip(children.units, records) {
+                guard var record else { continue }
+                record.parent = 0
+                record.lastDocument = document.id
+                stage(ref, record)
+            }
+            for childID in children.packages {
+                guard let childLabel = try engine.packages.label(of: childID), var child = try engine.packages.record(childLabel) else { continue }
+                child.parent = 0
+                try stage(childLabel, child)
+                if case .code(let ref) = childLabel, var record = try store.database.get(ref.key, in: store.families.codes).flatMap(CodeRecord.init) {
+                    record.parent = 0
+                    record.lastDocument = document.id
+                    stage(ref, record)
+                }
+            }
+            let contents = PackageKeys.contents(package.id)
+            var upper = contents
+            upper[upper.count - 1] &+= 1
+            batch.deleteRange(from: contents, to: upper, in: store.families.aggregates)
+            batch.delete(PackageKeys.record(label), in: store.families.aggregates)
+            batch.delete(PackageKeys.index(package.id), in: store.families.aggregates)
+            if case .code(let ref) = label, var record = try store.database.get(ref.key, in: store.families.codes).flatMap(CodeRecord.init) {
+                record.flags.remove(.package)
+                record.lastDocument = document.id
+                stage(ref, record)
+            }
+        }
+    }
+
+    // MARK: Staging
+
+    private mutating func stage(_ ref: CodeRef, _ record: CodeRecord) {
+        batch.put(ref.key, record.bytes, in: store.families.codes)
+        changed += 1
+    }
+
+    private func stage(_ label: PackageLabel, _ package: PackageRecord) throws {
+        batch.put(PackageKeys.record(label), Array(try JSONEncoder().encode(package)), in: store.families.aggregates)
+    }
+}

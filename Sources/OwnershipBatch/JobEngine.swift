@@ -1,0 +1,368 @@
+import Dispatch
+import Foundation
+import MarkingCore
+import RocksDB
+import Synchronization
+
+/// Runs documents: validates every code of a document against the store and applies
+/// the document to all of them in one synced write batch, or to none.
+///
+/// Documents are validated and applied one at a time (under ``commitLock``), after
+/// their code lists are parsed in parallel outside it. That serialisation is what
+/// makes two documents over the same codes unable to both succeed: the second is
+/// validated against the state the first left, so "not in another job in flight" holds
+/// by construction, without a lock table over millions of codes.
+public final class JobEngine: Sendable {
+    /// The most lines one document may carry.
+    public static let maximumCodes = 10_000_000
+    /// How many refused codes a document reports one by one (all are counted).
+    public static let reportedRefusals = 100
+
+    public let store: MarkingStore
+    let directory: ParticipantDirectory
+    let packages: PackageReader
+    private let commitLock = Mutex<Void>(())
+    private let parseShards: Int
+
+    public init(store: MarkingStore, parseShards: Int? = nil) throws(MarkingError) {
+        self.store = store
+        directory = ParticipantDirectory(store: store)
+        packages = PackageReader(store: store)
+        self.parseShards = max(1, parseShards ?? ProcessInfo.processInfo.activeProcessorCount)
+        try recoverInterrupted()
+    }
+
+    // MARK: Submitting
+
+    /// Validates and applies a document, and returns it in its final state
+    /// (`CHECKED_OK` or `CHECKED_NOT_OK`). Problems with the document itself (missing
+    /// fields, unknown participants, an empty or oversized code list) throw and store
+    /// nothing; problems with codes refuse the document, which is stored with them.
+    /// A document number the participant already used returns that first document.
+    public func submit(_ request: DocumentRequest, progress: JobProgress? = nil) throws(MarkingError) -> Document {
+        let exitReason = try validate(request)
+        let (document, isNew) = try open(request)
+        guard isNew else { return document }
+        progress?.start(total: request.codes.count * 3)
+        let lines = parse(request.codes, progress: progress)
+        return try commitLock.withLock { _ throws(MarkingError) -> Document in
+            try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
+        }
+    }
+
+    /// Checks everything about a document that does not need its codes.
+    private func validate(_ request: DocumentRequest) throws(MarkingError) -> ExitReason? {
+        let number = request.number.trimmingCharacters(in: .whitespaces)
+        guard !number.isEmpty, number.utf8.count <= 128 else {
+            throw MarkingError(.invalidInput, "the document number must be 1 to 128 characters")
+        }
+        guard request.codes.count > 0 else {
+            throw MarkingError(.invalidInput, "the document lists no codes")
+        }
+        guard request.codes.count <= Self.maximumCodes else {
+            throw MarkingError(.invalidInput, "the document lists \(request.codes.count) codes; at most \(Self.maximumCodes) are accepted per document")
+        }
+        guard try directory.participant(request.participant) != nil else {
+            throw MarkingError(.invalidInput, "participant \(request.participant) is not registered")
+        }
+        if request.type == .transfer {
+            guard let receiver = request.receiver else {
+                throw MarkingError(.invalidInput, "a transfer needs a receiver")
+            }
+            guard receiver != request.participant else {
+                throw MarkingError(.invalidInput, "the receiver of a transfer must differ from the sender (\(receiver))")
+            }
+            guard try directory.participant(receiver) != nil else {
+                throw MarkingError(.invalidInput, "receiver \(receiver) is not registered")
+            }
+        } else if request.receiver != nil {
+            throw MarkingError(.invalidInput, "only a transfer has a receiver")
+        }
+        var exitReason: ExitReason?
+        switch request.type {
+        case .retirement, .writeOff:
+            let names = ExitReason.allCases.filter { $0.isRetirement == (request.type == .retirement) }.map(\.name)
+            guard let name = request.reason, let reason = ExitReason(name: name), names.contains(name) else {
+                throw MarkingError(.invalidInput, "a \(request.type.rawValue) needs a reason: one of \(names.joined(separator: ", "))")
+            }
+            exitReason = reason
+        case .aggregation:
+            guard let package = request.package, !package.isEmpty else {
+                throw MarkingError(.invalidInput, "an aggregation needs the package to fill (an SSCC or a group package code)")
+            }
+        default:
+            if request.reason != nil {
+                throw MarkingError(.invalidInput, "only a retirement or a write-off has a reason")
+            }
+        }
+        if request.customsDeclaration != nil, request.type != .introduction {
+            throw MarkingError(.invalidInput, "only an introduction carries a customs declaration")
+        }
+        return exitReason
+    }
+
+    /// Returns the participant's document with this number if there is one; otherwise
+    /// stores a new `IN_PROGRESS` document (and its in-flight marker) durably.
+    private func open(_ request: DocumentRequest) throws(MarkingError) -> (Document, Bool) {
+        try commitLock.withLock { _ throws(MarkingError) -> (Document, Bool) in
+            let numberKey = DocumentKeys.number(request.participant, request.number)
+            if let existing = try read({ try store.database.get(numberKey, in: store.families.documents) }),
+               let id = DocumentKeys.id(existing), let document = try document(id)
+            {
+                return (document, false)
+            }
+            let document = Document(
+                id: try store.nextID("document"), type: request.type, participant: request.participant,
+                number: request.number, date: request.date, receiver: request.receiver, reason: request.reason,
+                customsDeclaration: request.customsDeclaration, customsDeclarationDate: request.customsDeclarationDate,
+                productionDate: request.productionDate, package: request.package, packageKind: request.packageKind,
+                state: .inProgress, lines: request.codes.count, applied: 0, refusals: [:], firstRefused: [],
+                createdAt: MarkingStore.now(), finishedAt: nil)
+            let batch = WriteBatch()
+            batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
+            batch.put(numberKey, DocumentKeys.bigEndian(document.id), in: store.families.documents)
+            batch.put(DocumentKeys.inFlight(document.id), [], in: store.families.documents)
+            try write(batch)
+            return (document, true)
+        }
+    }
+
+    // MARK: Parsing
+
+    /// What one line of a code list turned out to be.
+    enum Line {
+        /// A marking code (a unit, or a group package's own code).
+        case code(CodeRef, tail: TailCheck)
+        /// A transport package.
+        case sscc(String)
+        case malformed(String)
+    }
+
+    /// What is known about a line's tail before the record is read.
+    enum TailCheck {
+        case none, valid, invalid
+        /// An AI 93 tail, verified once the record names the key.
+        case short(String)
+    }
+
+    /// Parses every line, in parallel over contiguous slices of the list.
+    private func parse(_ codes: CodeList, progress: JobProgress?) -> [Line] {
+        let count = codes.count
+        let shards = min(parseShards, max(1, count / 10_000))
+        let results = Mutex<[[Line]]>(Array(repeating: [], count: shards))
+        DispatchQueue.concurrentPerform(iterations: shards) { shard in
+            let range = (count * shard / shards)..<(count * (shard + 1) / shards)
+            var lines: [Line] = []
+            lines.reserveCapacity(range.count)
+            for index in range {
+                lines.append(parseLine(codes.line(index)))
+                if index % 8_192 == 0 { progress?.add(8_192) }
+            }
+            results.withLock { $0[shard] = lines }
+        }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+
+    private func parseLine(_ line: ArraySlice<UInt8>) -> Line {
+        do {
+            if let sscc = try PackageLabel.sscc(from: line) { return .sscc(sscc) }
+        } catch {
+            return .malformed(error.message)
+        }
+        let code: MarkingCode
+        do {
+            code = try store.parser.parse(bytes: Array(line))
+        } catch {
+            return .malformed(error.description)
+        }
+        let ref = store.ref(for: code.cis)
+        switch code.tailKind {
+        case nil: return .code(ref, tail: .none)
+        case .shortMAC?: return .code(ref, tail: .short(code.tail ?? ""))
+        case .keyIdAndMAC?: return .code(ref, tail: store.signer.verify(code) == .valid ? .valid : .invalid)
+        }
+    }
+
+    // MARK: Validating and applying
+
+    /// Validates `lines` against the store and applies the document, or records why not.
+    /// Runs under ``commitLock``.
+    private func run(
+        _ document: Document, request: DocumentRequest, exitReason: ExitReason?, lines: [Line], progress: JobProgress?
+    ) throws(MarkingError) -> Document {
+        var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
+        do {
+            try work.collect(lines, request: request)
+            progress?.add(lines.count)
+            try work.check(request: request)
+            progress?.add(lines.count)
+        } catch let error as MarkingError {
+            throw error
+        } catch {
+            throw MarkingError(.store, "\(error)")
+        }
+        var document = work.document
+        document.finishedAt = MarkingStore.now()
+        let batch = work.batch
+        if work.refused.isEmpty {
+            document.state = .checkedOK
+            document.applied = work.changed
+        } else {
+            document.state = .checkedNotOK
+            document.refusals = work.refusalCounts
+            document.firstRefused = work.refused
+            batch.clear()
+        }
+        batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
+        batch.delete(DocumentKeys.inFlight(document.id), in: store.families.documents)
+        try write(batch)
+        progress?.add(lines.count)
+        return document
+    }
+
+    // MARK: Reading
+
+    /// The stored document `id`, or `nil`.
+    public func document(_ id: UInt64) throws(MarkingError) -> Document? {
+        guard let bytes = try read({ try store.database.get(DocumentKeys.document(id), in: store.families.documents) }) else {
+            return nil
+        }
+        do {
+            return try JSONDecoder().decode(Document.self, from: Data(bytes))
+        } catch {
+            throw MarkingError(.store, "document \(id) is unreadable")
+        }
+    }
+
+    /// A code's record and the packages it sits in, innermost first.
+    public func trace(_ code: MarkingCode) throws(MarkingError) -> CodeTrace? {
+        guard let record = try store.record(for: code.cis) else { return nil }
+        var parents: [PackageRecord] = []
+        var parent = record.parent
+        while parent != 0, parents.count < 8, let package = try read({ try packages.record(id: parent) }) {
+            parents.append(package)
+            parent = package.parent
+        }
+        return CodeTrace(record: record, packages: parents)
+    }
+
+    /// A package and what it holds: its direct children and the units inside it at any depth.
+    public func contents(of label: String) throws(MarkingError) -> PackageContents? {
+        let line = Array(label.utf8)
+        let packageLabel: PackageLabel
+        switch parseLine(line[...]) {
+        case .sscc(let digits): packageLabel = .sscc(digits)
+        case .code(let ref, _): packageLabel = .code(ref)
+        case .malformed(let problem): throw MarkingError(.invalidInput, "cannot read package label: \(problem)")
+        }
+        return try read { () throws -> PackageContents? in
+            guard let record = try packages.record(packageLabel) else { return nil }
+            let children = try packages.children(of: record.id)
+            var total = children.units.count
+            var pending = children.packages
+            var childPackages: [PackageRecord] = []
+            while let id = pending.popLast() {
+                let inner = try packages.children(of: id)
+                total += inner.units.count
+                pending += inner.packages
+                if let child = try packages.record(id: id), child.parent == record.id { childPackages.append(child) }
+            }
+            return PackageContents(
+                package: record, units: children.units.map { store.cis(for: $0) }, packages: childPackages,
+                totalUnits: total)
+        }
+    }
+
+    // MARK: Recovery
+
+    /// Documents left `IN_PROGRESS` by a crash were not applied: the apply batch carries
+    /// the state change, so it either landed whole (and the document says
+    /// `CHECKED_OK`) or not at all. They are marked `CHECKED_NOT_OK`, reason `INTERRUPTED`.
+    private func recoverInterrupted() throws(MarkingError) {
+        let prefix = [DocumentKeys.inFlightTag]
+        let ids = try read { () throws -> [UInt64] in
+            let cursor = try Cursor(store.database, family: store.families.documents, from: prefix, to: [DocumentKeys.inFlightTag + 1])
+            var ids: [UInt64] = []
+            while cursor.isValid {
+                if let id = DocumentKeys.id(Array(cursor.key.dropFirst())) { ids.append(id) }
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return ids
+        }
+        for id in ids {
+            let batch = WriteBatch()
+            if var document = try document(id), document.state == .inProgress {
+                document.state = .checkedNotOK
+                document.refusals = [.interrupted: document.lines]
+                document.firstRefused = [Refusal(line: 0, code: "", reason: .interrupted, detail: "the engine stopped before this document was applied; no code was changed")]
+                document.finishedAt = MarkingStore.now()
+                batch.put(DocumentKeys.document(id), try encode(document), in: store.families.documents)
+            }
+            batch.delete(DocumentKeys.inFlight(id), in: store.families.documents)
+            try write(batch)
+        }
+    }
+
+    // MARK: Storage helpers
+
+    func encode<T: Encodable>(_ value: T) throws(MarkingError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(value))
+        } catch {
+            throw MarkingError(.store, "cannot encode \(T.self)")
+        }
+    }
+
+    func write(_ batch: WriteBatch) throws(MarkingError) {
+        do {
+            try store.database.write(batch, sync: true)
+        } catch {
+            throw MarkingError(.store, "\(error)")
+        }
+    }
+
+    func read<T>(_ body: () throws -> T) throws(MarkingError) -> T {
+        do {
+            return try body()
+        } catch let error as MarkingError {
+            throw error
+        } catch {
+            throw MarkingError(.store, "\(error)")
+        }
+    }
+}
+
+/// A code's record and the packages around it.
+public struct CodeTrace: Sendable {
+    public let record: CodeRecord
+    /// Innermost first.
+    public let packages: [PackageRecord]
+}
+
+/// A package and its contents.
+public struct PackageContents: Sendable {
+    public let package: PackageRecord
+    /// Units directly inside.
+    public let units: [CIS]
+    /// Packages directly inside.
+    public let packages: [PackageRecord]
+    /// Units inside at any depth.
+    public let totalUnits: Int
+}
+
+/// Keys of the `documents` family.
+enum DocumentKeys {
+    static let inFlightTag = UInt8(ascii: "F")
+
+    static func document(_ id: UInt64) -> [UInt8] { [UInt8(ascii: "D")] + bigEndian(id) }
+    static func inFlight(_ id: UInt64) -> [UInt8] { [inFlightTag] + bigEndian(id) }
+    static func number(_ participant: UInt32, _ number: String) -> [UInt8] {
+        [UInt8(ascii: "N")] + withUnsafeBytes(of: participant.bigEndian) { Array($0) } + Array(number.utf8)
+    }
+
+    static func bigEndian(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    static func id(_ bytes: [UInt8]) -> UInt64? {
+        bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | UInt64($1) } : nil
+    }
+}
