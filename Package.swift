@@ -53,7 +53,7 @@ let package = Package(
         ),
         .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore", "RocksDB"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Emitter", "MarkingCore", "RocksDB"]),
-        .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore"]),
+        .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore", "RocksDB"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -57,7 +57,11 @@ public enum CodeKey {
 
     /// Splits a key back into its parts, or `nil` when it is not a code key.
     public static func decode(_ key: some Collection<UInt8>) -> (gtin: GTIN, serialLength: Int, preimage: UInt128)? {
-        let bytes = Array(key)
+        Array(key).withUnsafeBytes { decode($0) }
+    }
+
+    /// Splits a key back into its parts without copying it (cursor scans call this per entry).
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> (gtin: GTIN, serialLength: Int, preimage: UInt128)? {
         guard bytes.count >= 10 else { return nil }
         let gtin = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let length = Int(bytes[8])

@@ -50,10 +50,7 @@ public struct CodeParser: Sendable {
 
     /// The length of a leading FNC1 symbol identifier, if any.
     private static func prefixLength(_ input: [UInt8], at index: Int, end: Int) -> Int {
-        func has(_ literal: String) -> Bool {
-            let bytes = Array(literal.utf8)
-            return end - index >= bytes.count && Array(input[index..<index + bytes.count]) == bytes
-        }
+        func has(_ literal: StaticString) -> Bool { input.hasLiteral(literal, at: index, end: end) }
         if has("]d2") || has("]C1") || has("]Q3") { return 3 }
         if input[index] == 0xE8 || input[index] == 0x1D { return 1 }
         if has("\u{E8}") { return 2 }
@@ -172,8 +169,7 @@ private struct Reader {
     }
 
     func expectAI(_ ai: String, at index: inout Int, after context: String) throws(CodeFormatError) {
-        let bytes = Array(ai.utf8)
-        guard end - index >= 2, input[index] == bytes[0], input[index + 1] == bytes[1] else {
+        guard hasText(ai, at: index) else {
             let found = end - index >= 2 ? "'\(text(index, 2))'" : describe(index)
             throw CodeFormatError(.expectedAI, at: index + 1, "expected AI \(ai) after \(context), found \(found)")
         }
@@ -182,8 +178,7 @@ private struct Reader {
 
     func ai(at index: inout Int, expected: [String], after context: String) throws(CodeFormatError) -> String {
         for ai in expected {
-            let bytes = Array(ai.utf8)
-            if end - index >= 2, input[index] == bytes[0], input[index + 1] == bytes[1] {
+            if hasText(ai, at: index) {
                 index += 2
                 return ai
             }
@@ -194,8 +189,8 @@ private struct Reader {
     }
 
     func hasBracketedAI(_ ai: String, at index: Int) -> Bool {
-        let bytes = Array("(\(ai))".utf8)
-        return end - index >= 4 && Array(input[index..<index + 4]) == bytes
+        end - index >= 4 && input[index] == UInt8(ascii: "(") && hasText(ai, at: index + 1)
+            && input[index + 3] == UInt8(ascii: ")")
     }
 
     func expectBracketedAI(_ ai: String, at index: inout Int, alternatives: String? = nil) throws(CodeFormatError) {
@@ -264,9 +259,16 @@ private struct Reader {
         return 0
     }
 
-    func hasText(_ literal: String, at index: Int) -> Bool {
-        let bytes = Array(literal.utf8)
-        return end - index >= bytes.count && Array(input[index..<index + bytes.count]) == bytes
+    func hasText(_ literal: StaticString, at index: Int) -> Bool { input.hasLiteral(literal, at: index, end: end) }
+
+    /// Compares without allocating: `text` is a short AI such as "91".
+    func hasText(_ text: String, at index: Int) -> Bool {
+        var position = index
+        for byte in text.utf8 {
+            guard position < end, input[position] == byte else { return false }
+            position += 1
+        }
+        return true
     }
 
     func expectSeparator(at index: inout Int, after context: String) throws(CodeFormatError) {
@@ -310,5 +312,16 @@ private struct Reader {
         guard index >= end else {
             throw CodeFormatError(.trailingData, at: index + 1, "unexpected \(describe(index)) after the end of the code")
         }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether the bytes at `index` (before `end`) spell `literal`, without allocating.
+    func hasLiteral(_ literal: StaticString, at index: Int, end: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard index >= 0, end - index >= count else { return false }
+        let bytes = literal.utf8Start
+        for offset in 0..<count where self[index + offset] != bytes[offset] { return false }
+        return true
     }
 }

@@ -35,7 +35,21 @@ public struct CodeRecord: Hashable, Sendable {
     public var flags: Flags
     public var templateID: UInt8
     public var reason: UInt8
-    public var keyID: String
+    /// The 4 ASCII bytes of the key id, packed so that a record holds no reference
+    /// and millions of them move without reference counting.
+    public var keyIDBytes: UInt32
+
+    /// The key id that signs this code's tail.
+    public var keyID: String {
+        get { withUnsafeBytes(of: keyIDBytes.littleEndian) { String(decoding: $0, as: UTF8.self) } }
+        set { keyIDBytes = Self.pack(newValue) }
+    }
+
+    static func pack(_ keyID: String) -> UInt32 {
+        var bytes = Array(keyID.utf8.prefix(4))
+        while bytes.count < 4 { bytes.append(0x20) }
+        return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+    }
     public var owner: UInt32
     public var producer: UInt32
     public var order: UInt64
@@ -52,7 +66,7 @@ public struct CodeRecord: Hashable, Sendable {
         self.flags = flags
         self.templateID = templateID
         self.reason = reason
-        self.keyID = keyID
+        self.keyIDBytes = Self.pack(keyID)
         self.owner = owner
         self.producer = producer
         self.order = order
@@ -68,9 +82,7 @@ public struct CodeRecord: Hashable, Sendable {
         destination.storeBytes(of: flags.rawValue, toByteOffset: 1, as: UInt8.self)
         destination.storeBytes(of: templateID, toByteOffset: 2, as: UInt8.self)
         destination.storeBytes(of: reason, toByteOffset: 3, as: UInt8.self)
-        var keyBytes = Array(keyID.utf8.prefix(4))
-        while keyBytes.count < 4 { keyBytes.append(0x20) }
-        for index in 0..<4 { destination.storeBytes(of: keyBytes[index], toByteOffset: 4 + index, as: UInt8.self) }
+        destination.storeBytes(of: keyIDBytes.littleEndian, toByteOffset: 4, as: UInt32.self)
         destination.storeBytes(of: owner.littleEndian, toByteOffset: 8, as: UInt32.self)
         destination.storeBytes(of: producer.littleEndian, toByteOffset: 12, as: UInt32.self)
         destination.storeBytes(of: order.littleEndian, toByteOffset: 16, as: UInt64.self)
@@ -93,7 +105,7 @@ public struct CodeRecord: Hashable, Sendable {
         flags = Flags(rawValue: bytes[1])
         templateID = bytes[2]
         reason = bytes[3]
-        keyID = String(decoding: bytes[4..<8], as: UTF8.self)
+        keyIDBytes = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         owner = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         producer = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         order = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))

@@ -23,6 +23,12 @@ public struct CodeRef: Hashable, Comparable, Sendable {
     }
 
     /// Reads a storage key back, or `nil` when it is not a code key.
+    public init?(key: UnsafeRawBufferPointer) {
+        guard let parts = CodeKey.decode(key) else { return nil }
+        self.init(gtin: parts.gtin, serialLength: parts.serialLength, preimage: parts.preimage)
+    }
+
+    /// Reads a storage key back, or `nil` when it is not a code key.
     public init?(key: some Collection<UInt8>) {
         guard let parts = CodeKey.decode(key) else { return nil }
         self.init(gtin: parts.gtin, serialLength: parts.serialLength, preimage: parts.preimage)

@@ -14,6 +14,8 @@ import Crypto
 /// The round function is a keyed 64-bit mixer, not a block cipher: serial
 /// unpredictability is defence in depth, the HMAC tail is what proves a code genuine.
 public struct SerialPermutation: Sendable {
+    /// The GTIN whose serials this permutes.
+    public let gtin: GTIN
     /// Serial characters.
     public let length: Int
     let rightDigits: Int
@@ -26,6 +28,7 @@ public struct SerialPermutation: Sendable {
     /// Derives the round keys for `gtin` and `length` from the installation's serial secret.
     public init(keys: KeyRing, gtin: GTIN, length: Int) {
         precondition((1...20).contains(length), "serial length must be 1...20")
+        self.gtin = gtin
         self.length = length
         let leftDigits = length / 2
         rightDigits = length - leftDigits

@@ -72,6 +72,32 @@ public struct KeyedTailSigner: Sendable {
         return String(decoding: output[..<count], as: UTF8.self)
     }
 
+    /// Whether `tail` is the tail of `cis`, computed in stack buffers: the check that
+    /// batch jobs run on every code that arrives with its tail.
+    public func matches(_ cis: CIS, tail: String, kind: TailKind) -> Bool {
+        let serial = cis.serial.bytes
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 18 + serial.count + 44) { buffer in
+            let base = buffer.baseAddress!
+            base[0] = UInt8(ascii: "0")
+            base[1] = UInt8(ascii: "1")
+            cis.gtin.writeDigits(to: base + 2)
+            base[16] = UInt8(ascii: "2")
+            base[17] = UInt8(ascii: "1")
+            for (offset, byte) in serial.enumerated() { base[18 + offset] = byte }
+            let cisLength = 18 + serial.count
+            // The first `cisLength` bytes are initialised above; the tail is written after them.
+            let count = writeTail(of: UnsafeRawBufferPointer(start: base, count: cisLength), kind: kind, to: base + cisLength)
+            var difference: UInt8 = 0
+            var given = 0
+            for byte in tail.utf8 {
+                guard given < count else { return false }
+                difference |= byte ^ base[cisLength + given]
+                given += 1
+            }
+            return given == count && difference == 0
+        }
+    }
+
     /// Writes the tail of the CIS bytes `cis` to `destination` (room for 44 bytes) and
     /// returns how many bytes it wrote: 44 for AI 92, 4 for AI 93.
     @inline(__always)

@@ -44,9 +44,24 @@ public final class JobEngine: Sendable {
         let (document, isNew) = try open(request)
         guard isNew else { return document }
         progress?.start(total: request.codes.count * 3)
+        let t0 = ContinuousClock.now
         let lines = parse(request.codes, progress: progress)
+        if ProcessInfo.processInfo.environment["JOB_TIMING"] != nil { print("TIMING parse", ContinuousClock.now - t0) }
         return try commitLock.withLock { _ throws(MarkingError) -> Document in
             try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
+        }
+    }
+
+    /// For tests: does everything ``submit(_:progress:)`` does (opens the document,
+    /// stores it `IN_PROGRESS`, parses and validates its codes, stages the changes) up
+    /// to the final write, and then stops, as a process killed just before committing.
+    func submitStoppingBeforeCommit(_ request: DocumentRequest) throws(MarkingError) -> Document {
+        let exitReason = try validate(request)
+        let (document, isNew) = try open(request)
+        guard isNew else { return document }
+        let lines = parse(request.codes, progress: nil)
+        return try commitLock.withLock { _ throws(MarkingError) -> Document in
+            try run(document, request: request, exitReason: exitReason, lines: lines, progress: nil, commit: false)
         }
     }
 
@@ -154,8 +169,9 @@ public final class JobEngine: Sendable {
             let range = (count * shard / shards)..<(count * (shard + 1) / shards)
             var lines: [Line] = []
             lines.reserveCapacity(range.count)
+            var reader = LineReader(store: store)
             for index in range {
-                lines.append(parseLine(codes.line(index)))
+                lines.append(reader.read(codes.line(index)))
                 if index % 8_192 == 0 { progress?.add(8_192) }
             }
             results.withLock { $0[shard] = lines }
@@ -164,22 +180,48 @@ public final class JobEngine: Sendable {
     }
 
     private func parseLine(_ line: ArraySlice<UInt8>) -> Line {
-        do {
-            if let sscc = try PackageLabel.sscc(from: line) { return .sscc(sscc) }
-        } catch {
-            return .malformed(error.message)
-        }
-        let code: MarkingCode
-        do {
-            code = try store.parser.parse(bytes: Array(line))
-        } catch {
-            return .malformed(error.description)
-        }
-        let ref = store.ref(for: code.cis)
-        switch code.tailKind {
-        case nil: return .code(ref, tail: .none)
-        case .shortMAC?: return .code(ref, tail: .short(code.tail ?? ""))
-        case .keyIdAndMAC?: return .code(ref, tail: store.signer.verify(code) == .valid ? .valid : .invalid)
+        var reader = LineReader(store: store)
+        return reader.read(line)
+    }
+
+    /// Reads lines into ``Line``s, keeping the permutation and signer of the last
+    /// GTIN and key it saw, since the lines of one document mostly share both.
+    struct LineReader {
+        let store: MarkingStore
+        private var permutation: SerialPermutation?
+        private var signer: KeyedTailSigner?
+
+        init(store: MarkingStore) { self.store = store }
+
+        mutating func read(_ line: ArraySlice<UInt8>) -> Line {
+            do {
+                if let sscc = try PackageLabel.sscc(from: line) { return .sscc(sscc) }
+            } catch {
+                return .malformed(error.message)
+            }
+            let code: MarkingCode
+            do {
+                code = try store.parser.parse(bytes: Array(line))
+            } catch {
+                return .malformed(error.description)
+            }
+            let cis = code.cis
+            let length = cis.serial.bytes.count
+            if permutation == nil || permutation!.gtin != cis.gtin || permutation!.length != length {
+                permutation = store.permutation(gtin: cis.gtin, serialLength: length)
+            }
+            let ref = CodeRef(gtin: cis.gtin, serialLength: length, preimage: permutation!.preimage(of: cis.serial)!)
+            switch code.tailKind {
+            case nil:
+                return .code(ref, tail: .none)
+            case .shortMAC?:
+                return .code(ref, tail: .short(code.tail ?? ""))
+            case .keyIdAndMAC?:
+                guard let keyID = code.keyID, let tail = code.tail else { return .code(ref, tail: .invalid) }
+                if signer?.keyID != keyID { signer = store.signer.keyed(keyID) }
+                guard let signer else { return .code(ref, tail: .invalid) }
+                return .code(ref, tail: signer.matches(cis, tail: tail, kind: .keyIdAndMAC) ? .valid : .invalid)
+            }
         }
     }
 
@@ -188,14 +230,19 @@ public final class JobEngine: Sendable {
     /// Validates `lines` against the store and applies the document, or records why not.
     /// Runs under ``commitLock``.
     private func run(
-        _ document: Document, request: DocumentRequest, exitReason: ExitReason?, lines: [Line], progress: JobProgress?
+        _ document: Document, request: DocumentRequest, exitReason: ExitReason?, lines: [Line], progress: JobProgress?,
+        commit: Bool = true
     ) throws(MarkingError) -> Document {
         var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
+        let timing = ProcessInfo.processInfo.environment["JOB_TIMING"] != nil
         do {
+            let t0 = ContinuousClock.now
             try work.collect(lines, request: request)
             progress?.add(lines.count)
+            let t1 = ContinuousClock.now
             try work.check(request: request)
             progress?.add(lines.count)
+            if timing { print("TIMING collect", t1 - t0, "check", ContinuousClock.now - t1) }
         } catch let error as MarkingError {
             throw error
         } catch {
@@ -210,12 +257,15 @@ public final class JobEngine: Sendable {
         } else {
             document.state = .checkedNotOK
             document.refusals = work.refusalCounts
-            document.firstRefused = work.refused
+            document.firstRefused = work.refused.sorted { $0.line < $1.line }
             batch.clear()
         }
+        guard commit else { return work.document }
         batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
         batch.delete(DocumentKeys.inFlight(document.id), in: store.families.documents)
+        let t2 = ContinuousClock.now
         try write(batch)
+        if timing { print("TIMING write", ContinuousClock.now - t2) }
         progress?.add(lines.count)
         return document
     }

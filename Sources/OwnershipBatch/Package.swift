@@ -46,16 +46,32 @@ public enum PackageLabel: Hashable, Sendable, CustomStringConvertible {
     /// with or without a leading `]C1`/`]d2`/0xE8. Returns `nil` when the text is not
     /// shaped like an SSCC at all, and throws when it is but its check digit is wrong.
     public static func sscc(from line: some Collection<UInt8>) throws(MarkingError) -> String? {
-        var bytes = Array(line)
+        // Marking codes start with "01" or "(01)" after their prefix; only lines that
+        // start with "00" or "(00)" are copied and read further.
+        var start = line.startIndex
+        var lead: [UInt8] = []
+        lead.reserveCapacity(4)
+        var index = start
+        while lead.count < 4, index != line.endIndex {
+            lead.append(line[index])
+            index = line.index(after: index)
+        }
+        var skip = 0
+        if lead.starts(with: [0x5D, 0x43, 0x31]) || lead.starts(with: [0x5D, 0x64, 0x32]) || lead.starts(with: [0x5D, 0x51, 0x33]) {
+            skip = 3
+        } else if lead.first == 0xE8 || lead.first == 0x1D {
+            skip = 1
+        }
+        start = line.index(start, offsetBy: skip, limitedBy: line.endIndex) ?? line.endIndex
+        var bytes = Array(line[start...].prefix(4))
+        let looksLikeSSCC = bytes.starts(with: [0x30, 0x30]) || bytes.starts(with: [0x28, 0x30, 0x30, 0x29])
+        guard looksLikeSSCC else { return nil }
+        bytes = Array(line[start...])
         while let last = bytes.last, last == 0x20 || last == 0x0D || last == 0x09 { bytes.removeLast() }
-        for prefix in ["]C1", "]d2", "]Q3"] where bytes.starts(with: Array(prefix.utf8)) { bytes.removeFirst(3) }
-        if bytes.first == 0xE8 || bytes.first == 0x1D { bytes.removeFirst() }
-        if bytes.starts(with: Array("(00)".utf8)) {
+        if bytes.starts(with: [0x28, 0x30, 0x30, 0x29]) {
             bytes.removeFirst(4)
-        } else if bytes.count == 20, bytes.starts(with: Array("00".utf8)) {
-            bytes.removeFirst(2)
         } else {
-            return nil
+            bytes.removeFirst(2)
         }
         guard bytes.count == 18, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw MarkingError(.invalidInput, "an SSCC (AI 00) needs exactly 18 digits")

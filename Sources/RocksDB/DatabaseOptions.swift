@@ -52,6 +52,10 @@ final class NativeOptions {
                 rocksdb_options_set_target_file_size_base(cfOptions, 128 << 20)
                 rocksdb_options_set_max_bytes_for_level_base(cfOptions, 1 << 30)
                 rocksdb_options_set_level_compaction_dynamic_level_bytes(cfOptions, 1)
+                // A bloom filter over the memtable: point reads of keys that are not in
+                // it (most of them, in a large store) skip the skiplist search.
+                rocksdb_options_set_memtable_prefix_bloom_size_ratio(cfOptions, 0.05)
+                rocksdb_options_set_memtable_whole_key_filtering(cfOptions, 1)
                 rocksdb_options_set_compression(cfOptions, Int32(rocksdb_lz4_compression))
                 rocksdb_options_set_bottommost_compression(cfOptions, Int32(rocksdb_zstd_compression))
                 rocksdb_block_based_options_set_block_size(table, 16 << 10)

@@ -7,7 +7,7 @@ struct MarkingServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marking-server",
         abstract: "The marking engine: issues, stores and checks marking codes on an embedded store.",
-        subcommands: [EmitCommand.self, CheckCommand.self, KeysCommand.self, ServeCommand.self]
+        subcommands: [EmitCommand.self, CheckCommand.self, JobCommand.self, ParticipantsCommand.self, KeysCommand.self, ServeCommand.self]
     )
 }
 

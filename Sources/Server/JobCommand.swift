@@ -1,0 +1,122 @@
+import ArgumentParser
+import ConsoleProgress
+import Foundation
+import MarkingCore
+import OwnershipBatch
+
+/// `marking-server job FILE`: runs one document described by a JSON file whose codes
+/// are listed in a text file (one code per line, any scanner shape).
+///
+/// ```json
+/// {"type": "TRANSFER", "participant": 1, "number": "INV-2026-001", "receiver": 2,
+///  "codes": "codes.txt"}
+/// ```
+/// `codes` is relative to the JSON file's folder. Other fields, by type: `reason`
+/// (RETIREMENT, WRITE_OFF), `customsDeclaration` and `customsDeclarationDate`,
+/// `productionDate` (INTRODUCTION), `package` and `packageKind` (AGGREGATION), `date`.
+struct JobCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "job",
+        abstract: "Run a document (utilisation, introduction, transfer, retirement, write-off, return, aggregation, disaggregation).",
+        discussion: "Exits 0 when the document is CHECKED_OK, 1 when it is refused (nothing changed), 2 when the file itself is wrong."
+    )
+
+    @Argument(help: "The JSON file describing the document.")
+    var file: String
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var store: StoreOptions
+
+    /// The JSON file's fields.
+    struct Description: Decodable {
+        var type: String
+        var participant: UInt32
+        var number: String
+        var codes: String
+        var date: String?
+        var receiver: UInt32?
+        var reason: String?
+        var customsDeclaration: String?
+        var customsDeclarationDate: String?
+        var productionDate: String?
+        var package: String?
+        var packageKind: String?
+
+        static let fields: Set<String> = [
+            "type", "participant", "number", "codes", "date", "receiver", "reason", "customsDeclaration",
+            "customsDeclarationDate", "productionDate", "package", "packageKind",
+        ]
+    }
+
+    func run() throws {
+        let request = try readRequest()
+        let document = try reportingErrors { () throws -> Document in
+            let markingStore = try MarkingStore(dataFolder: store.data, keyFile: store.keys, create: false)
+            defer { markingStore.close() }
+            let engine = try JobEngine(store: markingStore)
+            let progress = JobProgress()
+            let reporter = ProgressReporter(label: request.type.rawValue.lowercased(), quiet: quiet, total: { progress.total }, completed: { progress.completed })
+            defer { reporter.finish() }
+            let document = try engine.submit(request, progress: progress)
+            reporter.finish()
+            return document
+        }
+        let seconds = Double((document.finishedAt ?? document.createdAt) - document.createdAt) / 1000
+        print("document \(document.id) (\(document.type.rawValue) \(document.number)): \(document.state.rawValue), \(document.lines) lines, \(document.applied) codes changed, \(String(format: "%.2f", seconds)) s")
+        guard document.state == .checkedOK else {
+            for (reason, count) in document.refusals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                print("  \(reason.rawValue): \(count)")
+            }
+            for refusal in document.firstRefused.prefix(10) {
+                print("  line \(refusal.line): \(refusal.reason.rawValue): \(refusal.detail)")
+            }
+            let refused = document.refusals.values.reduce(0, +)
+            if refused > 10 { print("  ... \(refused - 10) more refused") }
+            throw ExitCode(1)
+        }
+    }
+
+    private func readRequest() throws -> DocumentRequest {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw fail("cannot read document file \(file)", code: 2)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw fail("document file \(file) is not a JSON object", code: 2)
+        }
+        let unknown = Set(object.keys).subtracting(Description.fields)
+        if let field = unknown.sorted().first {
+            throw fail("document file \(file) has an unknown field '\(field)'", code: 2)
+        }
+        let description: Description
+        do {
+            description = try JSONDecoder().decode(Description.self, from: data)
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw fail("document file \(file) lacks the field '\(key.stringValue)'", code: 2)
+        } catch DecodingError.typeMismatch(_, let context) {
+            throw fail("document file \(file): field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type", code: 2)
+        } catch {
+            throw fail("document file \(file) cannot be read: \(error)", code: 2)
+        }
+        guard let type = DocumentType(rawValue: description.type) else {
+            let types = DocumentType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw fail("document type '\(description.type)' is unknown; use one of \(types)", code: 2)
+        }
+        var packageKind: PackageKind?
+        if let kind = description.packageKind {
+            guard let value = PackageKind(rawValue: kind) else { throw fail("packageKind '\(kind)' is unknown; use GROUP or TRANSPORT", code: 2) }
+            packageKind = value
+        }
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        let codesPath = description.codes.hasPrefix("/") ? description.codes : folder.appendingPathComponent(description.codes).path
+        guard let codes = FileManager.default.contents(atPath: codesPath) else {
+            throw fail("cannot read the code list \(codesPath)", code: 2)
+        }
+        return DocumentRequest(
+            type: type, participant: description.participant, number: description.number, date: description.date,
+            receiver: description.receiver, reason: description.reason, customsDeclaration: description.customsDeclaration,
+            customsDeclarationDate: description.customsDeclarationDate, productionDate: description.productionDate,
+            package: description.package, packageKind: packageKind, codes: CodeList(text: codes))
+    }
+}
