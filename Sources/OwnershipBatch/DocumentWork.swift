@@ -215,7 +215,12 @@ struct DocumentWork {
         } else {
             let code = try store.parser.parse(text)
             label = .code(store.ref(for: code.cis))
-            var unit = Unit(ref: store.ref(for: code.cis), line: 0, direct: true, tail: .none)
+            let tail: JobEngine.TailCheck = switch code.tailKind {
+            case nil: .none
+            case .shortMAC?: .short(code.tail ?? "")
+            case .keyIdAndMAC?: store.signer.verify(code) == .valid ? .valid : .invalid
+            }
+            var unit = Unit(ref: store.ref(for: code.cis), line: 0, direct: true, tail: tail)
             unit.record = try store.record(for: code.cis)
             targetUnit = unit
         }
@@ -321,6 +326,10 @@ struct DocumentWork {
         if let targetUnit {
             guard let record = targetUnit.record else {
                 refuse(line: 0, .unknownCode, "the group package code \(target.record.label) is not known to the store")
+                return
+            }
+            guard hasGenuineTail(targetUnit, record) else {
+                refuse(line: 0, .forgedCode, "the crypto tail of the group package code does not verify")
                 return
             }
             guard record.owner == document.participant else {

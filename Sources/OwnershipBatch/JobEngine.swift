@@ -120,7 +120,8 @@ public final class JobEngine: Sendable {
     /// stores a new `IN_PROGRESS` document (and its in-flight marker) durably.
     private func open(_ request: DocumentRequest) throws(MarkingError) -> (Document, Bool) {
         try commitLock.withLock { _ throws(MarkingError) -> (Document, Bool) in
-            let numberKey = DocumentKeys.number(request.participant, request.number)
+            let number = request.number.trimmingCharacters(in: .whitespaces)
+            let numberKey = DocumentKeys.number(request.participant, number)
             if let existing = try read({ try store.database.get(numberKey, in: store.families.documents) }),
                let id = DocumentKeys.id(existing), let document = try document(id)
             {
@@ -128,7 +129,7 @@ public final class JobEngine: Sendable {
             }
             let document = Document(
                 id: try store.nextID("document"), type: request.type, participant: request.participant,
-                number: request.number, date: request.date, receiver: request.receiver, reason: request.reason,
+                number: number, date: request.date, receiver: request.receiver, reason: request.reason,
                 customsDeclaration: request.customsDeclaration, customsDeclarationDate: request.customsDeclarationDate,
                 productionDate: request.productionDate, package: request.package, packageKind: request.packageKind,
                 state: .inProgress, lines: request.codes.count, applied: 0, refusals: [:], firstRefused: [],

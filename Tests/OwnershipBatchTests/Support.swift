@@ -1,0 +1,220 @@
+import Emitter
+import Foundation
+import MarkingCore
+@testable import OwnershipBatch
+import RocksDB
+import Synchronization
+import Testing
+
+/// Collects every block an emission hands over.
+final class CollectingSink: CodeSink {
+    private let blocks = Mutex<[UInt8]>([])
+
+    func consume(_ block: [UInt8]) throws { blocks.withLock { $0 += block } }
+
+    var lines: [String] {
+        blocks.withLock { bytes in
+            bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+}
+
+let unitGTIN = try! GTIN("04607000000014")
+let groupGTIN = try! GTIN("04600000000008")
+
+/// Small caches and memtables: many test stores are open at once.
+var smallStoreOptions: DatabaseOptions {
+    var options = DatabaseOptions()
+    options.blockCacheSize = 4 << 20
+    options.bulkWriteBufferSize = 4 << 20
+    options.backgroundJobs = 1
+    return options
+}
+
+/// A 12-digit BIN with a valid check digit: the first 11 digits come from `seed`, the
+/// last is searched for (some prefixes have none; the next seed is tried then).
+func validBIN(_ seed: Int) -> String {
+    var prefix = 40_512_000_000 + seed * 7
+    while true {
+        let body = String(prefix)
+        for digit in 0...9 where (try? Participant.validateBIN(body + String(digit))) != nil {
+            return body + String(digit)
+        }
+        prefix += 1
+    }
+}
+
+/// An SSCC (18 digits, GS1 check digit) for serial reference `number`, as a scanner
+/// gives it: `00` + 18 digits.
+func sscc(_ number: UInt64) -> String {
+    let body: UInt64 = 46_070_000_000_000_000 + number  // 17 digits
+    let digits = String(body) + String(GTIN.checkDigit(of: body))
+    precondition(digits.count == 18)
+    return "00" + digits
+}
+
+/// One engine over its own store in a temporary folder, with three registered
+/// participants and helpers to bring codes into a given state.
+final class Ledger: Sendable {
+    let folder: String
+    let store: MarkingStore
+    let engine: JobEngine
+    let emitter: Emitter
+    let producer: Participant
+    let wholesaler: Participant
+    let retailer: Participant
+    private let numbers = Atomic<Int>(0)
+
+    init(folder: String? = nil) throws {
+        self.folder = folder ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("ownership-test-\(UUID().uuidString)").path
+        store = try MarkingStore(dataFolder: self.folder, options: smallStoreOptions)
+        let directory = ParticipantDirectory(store: store)
+        producer = try directory.register(name: "Producer LLP", bin: validBIN(1), roles: [.producer])
+        wholesaler = try directory.register(name: "Wholesale LLP", bin: validBIN(2), roles: [.wholesaler])
+        retailer = try directory.register(name: "Shop IE", bin: validBIN(3), roles: [.retailer])
+        emitter = try Emitter(store: store)
+        engine = try JobEngine(store: store)
+    }
+
+    /// Closes the store and deletes the folder.
+    func close() {
+        store.close()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    func nextNumber() -> String { "DOC-\(numbers.add(1, ordering: .relaxed).newValue)" }
+
+    // MARK: Codes
+
+    /// Emits `count` codes to `owner` and returns them as printed (raw element strings).
+    func emit(_ count: Int, to owner: Participant? = nil, template: String = "s13-91-92", gtin: GTIN = unitGTIN) throws -> [String] {
+        let sink = CollectingSink()
+        let request = EmissionRequest(
+            gtin: gtin, quantity: count, template: try store.catalog.named(template), producer: (owner ?? producer).id)
+        _ = try emitter.emit(request, sink: sink)
+        let lines = sink.lines
+        #expect(lines.count == count)
+        return lines
+    }
+
+    /// Codes of `owner` in status `APPLIED`.
+    func applied(_ count: Int, to owner: Participant? = nil, template: String = "s13-91-92", gtin: GTIN = unitGTIN) throws -> [String] {
+        let codes = try emit(count, to: owner, template: template, gtin: gtin)
+        try expectOK(.utilisation, by: owner ?? producer, codes)
+        return codes
+    }
+
+    /// Codes of `owner` in status `INTRODUCED`.
+    func introduced(_ count: Int, to owner: Participant? = nil, template: String = "s13-91-92", gtin: GTIN = unitGTIN) throws -> [String] {
+        let codes = try applied(count, to: owner, template: template, gtin: gtin)
+        try expectOK(.introduction, by: owner ?? producer, codes)
+        return codes
+    }
+
+    // MARK: Documents
+
+    func request(
+        _ type: DocumentType, by participant: Participant, _ codes: [String], number: String? = nil,
+        receiver: Participant? = nil, reason: String? = nil, package: String? = nil
+    ) -> DocumentRequest {
+        DocumentRequest(
+            type: type, participant: participant.id, number: number ?? nextNumber(), receiver: receiver?.id,
+            reason: reason, package: package, codes: CodeList(codes))
+    }
+
+    /// Submits a document and checks what every finished document must satisfy: its
+    /// `applied` count is the number of code records it changed (each changed record
+    /// names the document), and a refused document changed none.
+    @discardableResult
+    func submit(
+        _ type: DocumentType, by participant: Participant, _ codes: [String], number: String? = nil,
+        receiver: Participant? = nil, reason: String? = nil, package: String? = nil
+    ) throws -> Document {
+        let document = try engine.submit(
+            request(type, by: participant, codes, number: number, receiver: receiver, reason: reason, package: package))
+        let changed = try recordsChanged(by: document.id)
+        switch document.state {
+        case .checkedOK:
+            #expect(document.applied == changed, "applied counts the codes changed")
+            #expect(document.refusals.isEmpty && document.firstRefused.isEmpty)
+        case .checkedNotOK:
+            #expect(document.applied == 0 && changed == 0, "a refused document changes no code")
+            #expect(!document.refusals.isEmpty && !document.firstRefused.isEmpty)
+            #expect(document.refusals.values.reduce(0, +) >= document.firstRefused.count)
+        case .inProgress:
+            Issue.record("submit returned a document still in progress")
+        }
+        #expect(document.finishedAt != nil)
+        return document
+    }
+
+    /// Submits a document that must be applied.
+    @discardableResult
+    func expectOK(
+        _ type: DocumentType, by participant: Participant, _ codes: [String], receiver: Participant? = nil,
+        reason: String? = nil, package: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Document {
+        let document = try submit(type, by: participant, codes, receiver: receiver, reason: reason, package: package)
+        #expect(document.state == .checkedOK, "\(type.rawValue) refused: \(document.firstRefused)", sourceLocation: sourceLocation)
+        return document
+    }
+
+    /// Submits a document that must be refused, and returns it.
+    func expectRefused(
+        _ type: DocumentType, by participant: Participant, _ codes: [String], receiver: Participant? = nil,
+        reason: String? = nil, package: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Document {
+        let document = try submit(type, by: participant, codes, receiver: receiver, reason: reason, package: package)
+        #expect(document.state == .checkedNotOK, "\(type.rawValue) was applied", sourceLocation: sourceLocation)
+        return document
+    }
+
+    // MARK: Reading back
+
+    func code(_ line: String) throws -> MarkingCode {
+        try store.parser.parse(line)
+    }
+
+    func record(_ line: String) throws -> CodeRecord {
+        let record = try store.record(for: try code(line).cis)
+        return try #require(record, "no record for \(line)")
+    }
+
+    func owners(_ lines: [String]) throws -> Set<UInt32> { Set(try lines.map { try record($0).owner }) }
+    func statuses(_ lines: [String]) throws -> Set<CodeStatus> { Set(try lines.map { try record($0).status }) }
+    func parents(_ lines: [String]) throws -> Set<UInt64> { Set(try lines.map { try record($0).parent }) }
+
+    func entries(_ family: ColumnFamily) throws -> [[UInt8]: [UInt8]] { try OwnershipBatchTests.entries(store, family) }
+
+    /// Code records and packages: what a document may change.
+    func codesAndPackages() throws -> [[[UInt8]: [UInt8]]] { try OwnershipBatchTests.codesAndPackages(store) }
+
+    /// Everything a refused request must leave alone: codes, packages, documents, sequences.
+    func everything() throws -> [[[UInt8]: [UInt8]]] {
+        try codesAndPackages() + [try entries(store.families.documents), try entries(store.families.meta)]
+    }
+
+    /// The number of code records whose last document is `id`.
+    func recordsChanged(by id: UInt64) throws -> Int {
+        try entries(store.families.codes).values.count(where: { CodeRecord($0)?.lastDocument == id })
+    }
+}
+
+/// Every entry of a column family.
+func entries(_ store: MarkingStore, _ family: ColumnFamily) throws -> [[UInt8]: [UInt8]] {
+    let cursor = try Cursor(store.database, family: family)
+    var entries: [[UInt8]: [UInt8]] = [:]
+    while cursor.isValid {
+        let (key, value) = cursor.withEntry { (Array($0), Array($1)) }
+        entries[key] = value
+        cursor.next()
+    }
+    try cursor.checkStatus()
+    return entries
+}
+
+/// Code records and packages of `store`: what a document may change.
+func codesAndPackages(_ store: MarkingStore) throws -> [[[UInt8]: [UInt8]]] {
+    [try entries(store, store.families.codes), try entries(store, store.families.aggregates)]
+}
