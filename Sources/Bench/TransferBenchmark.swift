@@ -69,6 +69,7 @@ struct TransferBenchmark: ParsableCommand {
 
         // Ceiling: the same reads and one synced batch of the same record bytes, raw.
         let ceilingSeconds = try measureCeiling(store, list: lists[1])
+        try store.database.flush(store.families.codes)
 
         let transfer = try timed(engine, DocumentRequest(type: .transfer, participant: producer.id, number: "bench-transfer", receiver: receiver.id, codes: CodeList(text: [])), text: lists[0])
         let retirement = try timed(engine, DocumentRequest(type: .retirement, participant: producer.id, number: "bench-retirement", reason: "RETAIL_SALE", codes: CodeList(text: [])), text: lists[1])

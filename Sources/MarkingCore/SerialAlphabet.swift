@@ -10,9 +10,10 @@ public enum SerialAlphabet {
     /// The radix of the serial number space.
     public static let radix: UInt64 = 82
 
-    /// Maps a byte to its digit value, or 0xFF when it is not in set 82.
-    public static let digitValues: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
+    /// Maps a byte to its digit value, or 0xFF when it is not in set 82. An inline
+    /// array: reading it in a hot loop costs no reference counting.
+    public static let digitValues: InlineArray<256, UInt8> = {
+        var table = InlineArray<256, UInt8>(repeating: 0xFF)
         for (index, byte) in characters.enumerated() { table[Int(byte)] = UInt8(index) }
         return table
     }()

@@ -154,6 +154,20 @@ public struct SerialPermutation: Sendable {
         return Serial(validatedBytes: bytes)
     }
 
+    /// ``preimage(of:)`` for serial bytes already known to be of this length and in
+    /// set 82, read in place (the batch-job fast path).
+    @inline(__always)
+    public func preimage(ofBytes serial: UnsafeRawBufferPointer) -> UInt128 {
+        var left: UInt64 = 0
+        var right: UInt64 = 0
+        for index in 0..<length {
+            let digit = UInt64(SerialAlphabet.digitValues[Int(serial[index])])
+            if index < length - rightDigits { left = left * 82 + digit } else { right = right * 82 + digit }
+        }
+        let (a, b) = invert(left: left, right: right)
+        return UInt128(a) * UInt128(rightRadix) + UInt128(b)
+    }
+
     /// The point of the serial space that maps onto `serial`, as one number: the
     /// counter that emission used for it, or, for a serial no emission produced, the
     /// counter emission must never use. `nil` when the serial has another length.

@@ -7,20 +7,20 @@ import Foundation
 /// code, which is about three times faster than keying per call. Tails are recomputed,
 /// never stored.
 public struct TailSigner: Sendable {
-    private let prekeyed: [String: HMAC<SHA256>]
+    private let prekeyed: [String: KeyedTailSigner]
     /// The id of the key that signs new codes.
     public let activeKeyID: String
 
     public init(keys: KeyRing) {
-        var prekeyed: [String: HMAC<SHA256>] = [:]
-        for (id, key) in keys.tailKeys { prekeyed[id] = HMAC<SHA256>(key: key) }
+        var prekeyed: [String: KeyedTailSigner] = [:]
+        for (id, key) in keys.tailKeys { prekeyed[id] = KeyedTailSigner(keyID: id, key: key) }
         self.prekeyed = prekeyed
         self.activeKeyID = keys.activeKeyID
     }
 
     /// A signer bound to one key, for hot loops that sign many codes.
     public func keyed(_ keyID: String) -> KeyedTailSigner? {
-        prekeyed[keyID].map { KeyedTailSigner(keyID: keyID, hmac: $0) }
+        prekeyed[keyID]
     }
 
     /// The tail of `cis` for `kind` under key `keyID`, or `nil` for an unknown key.
@@ -61,7 +61,30 @@ public enum TailVerification: String, Sendable {
 /// A ``TailSigner`` bound to one key: the per-code inner loop of emission and download.
 public struct KeyedTailSigner: Sendable {
     public let keyID: String
-    let hmac: HMAC<SHA256>
+    /// SHA-256 states after the key XOR ipad and the key XOR opad blocks (RFC 2104):
+    /// HMAC set up once, so each code costs two SHA-256 finalisations and no generic
+    /// `DataProtocol` plumbing.
+    let inner: SHA256
+    let outer: SHA256
+
+    init(keyID: String, key: SymmetricKey) {
+        self.keyID = keyID
+        var block = [UInt8](repeating: 0, count: 64)
+        key.withUnsafeBytes { bytes in
+            if bytes.count > 64 {
+                let digest = SHA256.hash(data: bytes)
+                digest.withUnsafeBytes { for (index, byte) in $0.enumerated() { block[index] = byte } }
+            } else {
+                for (index, byte) in bytes.enumerated() { block[index] = byte }
+            }
+        }
+        var inner = SHA256()
+        var outer = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        outer.update(data: block.map { $0 ^ 0x5C })
+        self.inner = inner
+        self.outer = outer
+    }
 
     /// The tail of `cis` (not for hot loops: it allocates).
     public func tail(for cis: CIS, kind: TailKind) -> String {
@@ -102,10 +125,11 @@ public struct KeyedTailSigner: Sendable {
     /// returns how many bytes it wrote: 44 for AI 92, 4 for AI 93.
     @inline(__always)
     public func writeTail(of cis: UnsafeRawBufferPointer, kind: TailKind, to destination: UnsafeMutablePointer<UInt8>) -> Int {
-        var mac = hmac
-        mac.update(data: cis)
-        let code = mac.finalize()
-        return code.withUnsafeBytes { bytes in
+        var innerHash = inner
+        innerHash.update(bufferPointer: cis)
+        var outerHash = outer
+        innerHash.finalize().withUnsafeBytes { outerHash.update(bufferPointer: $0) }
+        return outerHash.finalize().withUnsafeBytes { bytes in
             switch kind {
             case .keyIdAndMAC:
                 return Base64.encode(bytes, into: destination)

@@ -1,6 +1,8 @@
+import Dispatch
 import Foundation
 import MarkingCore
 import RocksDB
+import Synchronization
 
 /// The validation and the write batch of one document, built under the engine's
 /// commit lock: collect the codes (expanding packages), read their records in one
@@ -27,6 +29,9 @@ struct DocumentWork {
     var changed = 0
 
     private var units: [Unit] = []
+    /// Whether `units` is one sorted run (no codes were added from packages), so that a
+    /// duplicate can only sit right after its twin.
+    private var unitsAreOneSortedRun = true
     private var lineText: (Int) -> String = { _ in "" }
     /// Packages the document moves as a whole, by id.
     private var movedPackages: [UInt64: (PackageLabel, PackageRecord)] = [:]
@@ -153,7 +158,8 @@ struct DocumentWork {
     /// reads. Sparse keys go through one batched MultiGet.
     private mutating func readRecords(from start: Int) throws {
         guard start < units.count else { return }
-        units[start...].sort { $0.ref < $1.ref }
+        if start > 0 { unitsAreOneSortedRun = false }
+        if !isSorted(units[start...]) { units[start...].sort { $0.ref < $1.ref } }
         var collected = units
         units = []
         defer { units = collected }
@@ -183,9 +189,41 @@ struct DocumentWork {
         }
     }
 
-    /// Reads the records of `units[range]` (sorted, one GTIN and serial length) with a
-    /// cursor over their key range.
+    private func isSorted(_ units: ArraySlice<Unit>) -> Bool {
+        var previous: CodeRef?
+        for unit in units {
+            if let previous, unit.ref < previous { return false }
+            previous = unit.ref
+        }
+        return true
+    }
+
+    /// Reads the records of `units[range]` (sorted, one GTIN and serial length) with
+    /// cursors over their key range: one per core for long runs, each over its own
+    /// contiguous part, so the scan of a million codes uses both cores.
     private func scan(_ units: inout [Unit], _ range: Range<Int>) throws {
+        let parts = range.count >= 200_000 ? engine.parseShards : 1
+        let store = self.store
+        let failure = Mutex<(any Error)?>(nil)
+        units.withUnsafeMutableBufferPointer { buffer in
+            // Each part writes only `buffer[part]`, a range no other part touches, and
+            // concurrentPerform returns only when every part is done with the buffer.
+            nonisolated(unsafe) let units = buffer
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lower = range.lowerBound + range.count * part / parts
+                let upper = range.lowerBound + range.count * (part + 1) / parts
+                do {
+                    try Self.scan(store, units, lower..<upper)
+                } catch {
+                    failure.withLock { $0 = error }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    private static func scan(_ store: MarkingStore, _ units: UnsafeMutableBufferPointer<Unit>, _ range: Range<Int>) throws {
+        guard !range.isEmpty else { return }
         let first = units[range.lowerBound].ref
         var last = units[range.upperBound - 1].ref
         last.preimage += 1
@@ -217,7 +255,7 @@ struct DocumentWork {
             label = .code(store.ref(for: code.cis))
             let tail: JobEngine.TailCheck = switch code.tailKind {
             case nil: .none
-            case .shortMAC?: .short(code.tail ?? "")
+            case .shortMAC?: .short(JobEngine.TailCheck.pack((code.tail ?? "").utf8))
             case .keyIdAndMAC?: store.signer.verify(code) == .valid ? .valid : .invalid
             }
             var unit = Unit(ref: store.ref(for: code.cis), line: 0, direct: true, tail: tail)
@@ -251,8 +289,8 @@ struct DocumentWork {
     }
 
     /// Per-code checks every document makes; returns whether the code passed.
-    private mutating func passesCommonChecks(_ unit: Unit, seen: inout Set<CodeRef>) -> Bool {
-        guard seen.insert(unit.ref).inserted else {
+    private mutating func passesCommonChecks(_ unit: Unit, seen: inout DuplicateFinder) -> Bool {
+        guard seen.isFirst(unit.ref) else {
             refuse(line: unit.line, .duplicateCode, "the code appears more than once in the document (line \(unit.line))")
             return false
         }
@@ -275,7 +313,8 @@ struct DocumentWork {
     private func hasGenuineTail(_ unit: Unit, _ record: CodeRecord) -> Bool {
         switch unit.tail {
         case .invalid: false
-        case .short(let tail): store.signer.tail(for: store.cis(for: unit.ref), kind: .shortMAC, keyID: record.keyID) == tail
+        case .short(let tail):
+            JobEngine.TailCheck.pack((store.signer.tail(for: store.cis(for: unit.ref), kind: .shortMAC, keyID: record.keyID) ?? "").utf8) == tail
         case .none, .valid: true
         }
     }
@@ -288,7 +327,7 @@ struct DocumentWork {
 
     private mutating func checkStatusChange(_ request: DocumentRequest) throws {
         let rule = LifeCycle.rule(for: request.type)
-        var seen = Set<CodeRef>(minimumCapacity: units.count)
+        var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
         for unit in units {
             guard passesCommonChecks(unit, seen: &seen), var record = unit.record else { continue }
             guard LifeCycle.allows(request.type, record) else {
@@ -345,7 +384,7 @@ struct DocumentWork {
             refuse(line: 0, .notOwner, "package \(target.record.label) belongs to participant \(target.record.owner)")
             return
         }
-        var seen = Set<CodeRef>(minimumCapacity: units.count)
+        var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
         var childPackages: [(UInt64, PackageLabel, PackageRecord)] = []
         var childUnits: [(CodeRef, CodeRecord)] = []
         for unit in units {
@@ -483,5 +522,24 @@ struct DocumentWork {
 
     private func stage(_ label: PackageLabel, _ package: PackageRecord) throws {
         batch.put(PackageKeys.record(label), Array(try JSONEncoder().encode(package)), in: store.families.aggregates)
+    }
+}
+
+/// Finds codes listed twice: by comparing neighbours when the codes come in key order,
+/// with a set otherwise.
+struct DuplicateFinder {
+    private let sorted: Bool
+    private var previous: CodeRef?
+    private var seen = Set<CodeRef>()
+
+    init(sorted: Bool) { self.sorted = sorted }
+
+    /// Whether `ref` has not been seen before; remembers it.
+    mutating func isFirst(_ ref: CodeRef) -> Bool {
+        if sorted {
+            defer { previous = ref }
+            return previous != ref
+        }
+        return seen.insert(ref).inserted
     }
 }
