@@ -49,19 +49,37 @@ public struct CodeList: Sendable {
 
     /// Splits text into lines; blank lines are skipped, `\r\n` is accepted.
     public init(text: some Collection<UInt8>) {
-        bytes = Array(text)
-        starts = []
-        ends = []
-        var lineStart = 0
-        for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
-            var end = index
-            if end > lineStart, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-            if end > lineStart, bytes[lineStart..<end].contains(where: { $0 != 0x20 && $0 != 0x09 }) {
-                starts.append(lineStart)
-                ends.append(end)
+        let bytes = Array(text)
+        var starts: [Int] = []
+        var ends: [Int] = []
+        starts.reserveCapacity(bytes.count / 64)
+        ends.reserveCapacity(bytes.count / 64)
+        bytes.withUnsafeBufferPointer { buffer in
+            var lineStart = 0
+            let count = buffer.count
+            var index = 0
+            while index <= count {
+                if index == count || buffer[index] == UInt8(ascii: "\n") {
+                    var end = index
+                    if end > lineStart, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                    var blank = true
+                    var position = lineStart
+                    while blank, position < end {
+                        blank = buffer[position] == 0x20 || buffer[position] == 0x09
+                        position += 1
+                    }
+                    if !blank {
+                        starts.append(lineStart)
+                        ends.append(end)
+                    }
+                    lineStart = index + 1
+                }
+                index += 1
             }
-            lineStart = index + 1
         }
+        self.bytes = bytes
+        self.starts = starts
+        self.ends = ends
     }
 
     /// One line per code.

@@ -65,6 +65,7 @@ struct DocumentWork {
         let codes = request.codes
         lineText = { String(decoding: codes.line($0 - 1), as: UTF8.self) }
         if request.type == .aggregation { try findTarget(request) }
+        units.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             let number = index + 1
             switch line {
@@ -330,7 +331,7 @@ struct DocumentWork {
         var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
         for unit in units {
             guard passesCommonChecks(unit, seen: &seen), var record = unit.record else { continue }
-            guard LifeCycle.allows(request.type, record) else {
+            guard rule.allows(request.type, record) else {
                 let needed = rule.from.map(\.name).sorted().joined(separator: " or ")
                 let extra = request.type == .retailReturn && record.status == .retired ? " retired by a retail sale" : ""
                 refuse(line: unit.line, .wrongStatus, "the code on line \(unit.line) is \(record.status); \(request.type.rawValue) needs \(needed)\(extra)")

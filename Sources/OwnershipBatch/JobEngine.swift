@@ -44,9 +44,7 @@ public final class JobEngine: Sendable {
         let (document, isNew) = try open(request)
         guard isNew else { return document }
         progress?.start(total: request.codes.count * 3)
-        let t0 = ContinuousClock.now
         let lines = parse(request.codes, progress: progress)
-        if ProcessInfo.processInfo.environment["JOB_TIMING"] != nil { print("TIMING parse", ContinuousClock.now - t0) }
         return try commitLock.withLock { _ throws(MarkingError) -> Document in
             try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
         }
@@ -182,12 +180,10 @@ public final class JobEngine: Sendable {
             var lines: [Line] = []
             lines.reserveCapacity(range.count)
             var reader = LineReader(store: store)
-            let t0 = ContinuousClock.now
             for index in range {
                 lines.append(reader.read(codes.line(index)))
                 if index % 8_192 == 0 { progress?.add(8_192) }
             }
-            if ProcessInfo.processInfo.environment["JOB_TIMING"] != nil { print("TIMING shard", shard, range.count, ContinuousClock.now - t0) }
             results.withLock { $0[shard] = lines }
         }
         return results.withLock { $0.flatMap { $0 } }
@@ -335,15 +331,11 @@ public final class JobEngine: Sendable {
         commit: Bool = true
     ) throws(MarkingError) -> Document {
         var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
-        let timing = ProcessInfo.processInfo.environment["JOB_TIMING"] != nil
         do {
-            let t0 = ContinuousClock.now
             try work.collect(lines, request: request)
             progress?.add(lines.count)
-            let t1 = ContinuousClock.now
             try work.check(request: request)
             progress?.add(lines.count)
-            if timing { print("TIMING collect", t1 - t0, "check", ContinuousClock.now - t1) }
         } catch let error as MarkingError {
             throw error
         } catch {
@@ -364,9 +356,7 @@ public final class JobEngine: Sendable {
         guard commit else { return work.document }
         batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
         batch.delete(DocumentKeys.inFlight(document.id), in: store.families.documents)
-        let t2 = ContinuousClock.now
         try write(batch)
-        if timing { print("TIMING write", ContinuousClock.now - t2) }
         progress?.add(lines.count)
         return document
     }

@@ -83,7 +83,14 @@ public enum LifeCycle {
     /// Whether `type` may apply to a code in `record`'s state; a retail return also
     /// needs the code to have been retired by a retail sale.
     public static func allows(_ type: DocumentType, _ record: CodeRecord) -> Bool {
-        guard rule(for: type).from.contains(record.status) else { return false }
+        rule(for: type).allows(type, record)
+    }
+}
+
+extension LifeCycle.Rule {
+    /// ``LifeCycle/allows(_:_:)`` with the rule already looked up, for per-code loops.
+    public func allows(_ type: DocumentType, _ record: CodeRecord) -> Bool {
+        guard from.contains(record.status) else { return false }
         if type == .retailReturn { return record.reason == ExitReason.retailSale.rawValue }
         return true
     }

@@ -31,7 +31,6 @@ final class NativeOptions {
         rocksdb_options_set_create_missing_column_families(database, 1)
         rocksdb_options_set_max_background_jobs(database, options.backgroundJobs)
         rocksdb_options_set_bytes_per_sync(database, 1 << 20)
-        rocksdb_options_set_wal_bytes_per_sync(database, 1 << 20)
         rocksdb_options_set_enable_pipelined_write(database, 1)
         rocksdb_options_set_max_open_files(database, -1)
         rocksdb_options_set_keep_log_file_num(database, 4)
