@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarkingCore
+import OwnershipBatch
 
 /// `marking-server check`: reads a code in any scanner shape, verifies its tail and
 /// shows its record. Exits 0 only for a genuine, known code.
@@ -16,11 +17,13 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let check = try reportingErrors { () throws -> CodeCheck in
+        let (check, trace) = try reportingErrors { () throws -> (CodeCheck, CodeTrace?) in
             let parsed = try CodeParser().parse(code)
             let markingStore = try MarkingStore(dataFolder: store.data, keyFile: store.keys, create: false)
             defer { markingStore.close() }
-            return try markingStore.check(parsed)
+            let check = try markingStore.check(parsed)
+            let trace = check.record == nil ? nil : try JobEngine(store: markingStore).trace(parsed)
+            return (check, trace)
         }
         print("code:      \(check.code.humanReadable)")
         print("GTIN:      \(check.code.cis.gtin)")
@@ -37,6 +40,10 @@ struct CheckCommand: ParsableCommand {
             print("order:     \(record.order)")
             print("emitted:   \(ISO8601DateFormatter().string(from: emitted))")
             if record.flags.contains(.selfMade) { print("serial by: producer (self-made)") }
+            if record.lastDocument != 0 { print("document:  \(record.lastDocument)") }
+            for package in trace?.packages ?? [] {
+                print("in:        \(package.kind.rawValue.lowercased()) package \(package.label) (id \(package.id))")
+            }
         }
         if let problem = check.problem {
             throw fail("not genuine: \(problem)")
