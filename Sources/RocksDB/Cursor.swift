@@ -19,7 +19,7 @@ public final class Cursor {
         _ database: Database, family: ColumnFamily,
         from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, snapshot: Snapshot? = nil
     ) throws {
-        try database.ensureOpen()
+        try database.retainHandles()
         self.database = database
         self.snapshot = snapshot
         readOptions = rocksdb_readoptions_create()
@@ -48,6 +48,7 @@ public final class Cursor {
         rocksdb_readoptions_destroy(readOptions)
         lower?.deallocate()
         upper?.deallocate()
+        database.releaseHandles()
     }
 
     private static func copy(_ bytes: [UInt8]) -> UnsafeMutableRawBufferPointer {

@@ -23,6 +23,10 @@ public final class Database: @unchecked Sendable {
     private let syncedWrite: OpaquePointer
     private let bufferedWrite: OpaquePointer
     private let closed = Atomic<Bool>(false)
+    /// Cursors and snapshots still alive, and whether the C handles are released. A
+    /// cursor or snapshot that outlives ``close()`` keeps the handles until its own
+    /// deinit, so closing never frees memory they still read.
+    private let lifetime = Mutex<(live: Int, released: Bool)>((0, false))
 
     /// The folder the database lives in.
     public let path: String
@@ -66,12 +70,45 @@ public final class Database: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Flushes nothing and releases every handle. Data written with `sync: false` is
-    /// still in the WAL, which RocksDB replays at the next open.
+    /// Closes the database: later calls throw ``DatabaseError/Code/closed``. The handles
+    /// (and the lock on the folder) are released now, or, if cursors or snapshots are
+    /// still alive, when the last of them goes. Data written with `sync: false` is in
+    /// the WAL, which RocksDB replays at the next open.
     public func close() {
         guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             return
         }
+        let releaseNow = lifetime.withLock { state -> Bool in
+            guard state.live == 0, !state.released else { return false }
+            state.released = true
+            return true
+        }
+        if releaseNow { release() }
+    }
+
+    /// Registers a cursor or snapshot that reads through the C handles.
+    func retainHandles() throws {
+        try lifetime.withLock { state throws(DatabaseError) in
+            guard !closed.load(ordering: .acquiring) else {
+                throw DatabaseError(code: .closed, message: "the store is closed")
+            }
+            state.live += 1
+        }
+    }
+
+    /// Unregisters a cursor or snapshot; releases the handles if it was the last one
+    /// after ``close()``.
+    func releaseHandles() {
+        let releaseNow = lifetime.withLock { state -> Bool in
+            state.live -= 1
+            guard state.live == 0, closed.load(ordering: .acquiring), !state.released else { return false }
+            state.released = true
+            return true
+        }
+        if releaseNow { release() }
+    }
+
+    private func release() {
         for family in families.values { rocksdb_column_family_handle_destroy(family.handle) }
         rocksdb_close(handle)
         rocksdb_readoptions_destroy(readOptions)

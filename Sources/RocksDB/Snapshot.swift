@@ -10,10 +10,13 @@ public final class Snapshot: @unchecked Sendable {
 
     /// Takes a snapshot of `database`; it is released when this object is.
     public init(of database: Database) throws {
-        try database.ensureOpen()
+        try database.retainHandles()
         self.database = database
         handle = rocksdb_create_snapshot(database.handle)
     }
 
-    deinit { rocksdb_release_snapshot(database.handle, handle) }
+    deinit {
+        rocksdb_release_snapshot(database.handle, handle)
+        database.releaseHandles()
+    }
 }

@@ -339,6 +339,27 @@ struct DatabaseTests {
         }
     }
 
+    @Test func cursorOutlivingCloseStaysReadableAndThenReleasesTheStore() throws {
+        try withTemporaryDirectory { folder in
+            var database: Database? = try openDatabase(in: folder)
+            let codes = try database!.family("codes")
+            for key in ["a", "b", "c"] { try database!.put(bytes(key), bytes("v"), in: codes, sync: true) }
+            var cursor: Cursor? = try Cursor(database!, family: codes)
+            var snapshot: Snapshot? = try Snapshot(of: database!)
+            database!.close()
+            database = nil
+            #expect(try collect(cursor!) == [bytes("a"), bytes("b"), bytes("c")])
+            // While a cursor is alive the folder stays locked by this process.
+            #expect(throws: DatabaseError.self) { _ = try openDatabase(in: folder) }
+            cursor = nil
+            snapshot = nil
+            _ = snapshot
+            let reopened = try openDatabase(in: folder)
+            defer { reopened.close() }
+            #expect(try reopened.get(bytes("b"), in: try reopened.family("codes")) == bytes("v"))
+        }
+    }
+
     @Test func useAfterCloseThrowsClosed() throws {
         try withTemporaryDirectory { folder in
             let database = try openDatabase(in: folder)
