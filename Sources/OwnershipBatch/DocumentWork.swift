@@ -10,7 +10,7 @@ import Synchronization
 /// only if nothing was refused, stage every change in one batch.
 struct DocumentWork {
     /// A code the document touches.
-    struct Unit {
+    struct Unit: Sendable {
         var ref: CodeRef
         /// 1-based line of the document that brought this code in.
         var line: Int
@@ -23,7 +23,7 @@ struct DocumentWork {
     var document: Document
     let engine: JobEngine
     let exitReason: ExitReason?
-    let batch = WriteBatch()
+    private(set) var batch = WriteBatch()
     var refused: [Refusal] = []
     var refusalCounts: [RefusalReason: Int] = [:]
     var changed = 0
@@ -50,13 +50,10 @@ struct DocumentWork {
     }
 
     mutating func refuse(line: Int, _ reason: RefusalReason, _ detail: String) {
-        refusalCounts[reason, default: 0] += 1
-        // Codes are checked in key order, not line order: keep the refusals of the
-        // lowest lines, sorted by line, so that the first refused codes are reported.
-        guard refused.count < JobEngine.reportedRefusals || line < refused[refused.count - 1].line else { return }
-        let position = refused.lastIndex { $0.line <= line }.map { $0 + 1 } ?? 0
-        refused.insert(Refusal(line: line, code: line > 0 ? lineText(line) : "", reason: reason, detail: detail), at: position)
-        if refused.count > JobEngine.reportedRefusals { refused.removeLast() }
+        var log = RefusalLog(counts: refusalCounts, refused: refused)
+        log.add(Refusal(line: line, code: line > 0 ? lineText(line) : "", reason: reason, detail: detail))
+        refusalCounts = log.counts
+        refused = log.refused
     }
 
     // MARK: Collecting
@@ -312,6 +309,10 @@ struct DocumentWork {
 
     /// Whether the tail listed with `unit`, if any, is the one its code carries.
     private func hasGenuineTail(_ unit: Unit, _ record: CodeRecord) -> Bool {
+        Self.hasGenuineTail(unit, record, store: store)
+    }
+
+    static func hasGenuineTail(_ unit: Unit, _ record: CodeRecord, store: MarkingStore) -> Bool {
         switch unit.tail {
         case .invalid: false
         case .short(let tail):
@@ -326,31 +327,66 @@ struct DocumentWork {
         refuse(line: line, .wrongStatus, "\(what) is \(record.status); \(type.rawValue) needs \(needed)")
     }
 
-    private mutating func checkStatusChange(_ request: DocumentRequest) throws {
-        let rule = LifeCycle.rule(for: request.type)
-        var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
-        for unit in units {
-            guard passesCommonChecks(unit, seen: &seen), var record = unit.record else { continue }
-            guard rule.allows(request.type, record) else {
+    /// What a status-change document makes of one code.
+    enum Verdict {
+        case change(CodeRecord)
+        case refuse(RefusalReason, String)
+    }
+
+    /// The per-code checks of a status-change document, duplicates aside: a value
+    /// that parts of a large document share across threads.
+    struct StatusChecker: Sendable {
+        let store: MarkingStore
+        let participant: UInt32
+        let movedPackages: Set<UInt64>
+        let rule: LifeCycle.Rule
+        let effect: StatusEffect
+
+        /// The new record of `unit`, or why it is refused.
+        func verdict(_ unit: Unit) -> Verdict {
+            guard var record = unit.record else {
+                return .refuse(.unknownCode, "the code on line \(unit.line) is not known to the store")
+            }
+            guard DocumentWork.hasGenuineTail(unit, record, store: store) else {
+                return .refuse(.forgedCode, "the crypto tail of the code on line \(unit.line) does not verify")
+            }
+            guard record.owner == participant else {
+                return .refuse(.notOwner, "the code on line \(unit.line) belongs to participant \(record.owner), not \(participant)")
+            }
+            guard rule.allows(effect.type, record) else {
                 let needed = rule.from.map(\.name).sorted().joined(separator: " or ")
-                let extra = request.type == .retailReturn && record.status == .retired ? " retired by a retail sale" : ""
-                refuse(line: unit.line, .wrongStatus, "the code on line \(unit.line) is \(record.status); \(request.type.rawValue) needs \(needed)\(extra)")
-                continue
+                let extra = effect.type == .retailReturn && record.status == .retired ? " retired by a retail sale" : ""
+                return .refuse(.wrongStatus, "the code on line \(unit.line) is \(record.status); \(effect.type.rawValue) needs \(needed)\(extra)")
             }
-            if unit.direct, record.parent != 0, movedPackages[record.parent] == nil {
-                refuse(line: unit.line, .inPackage, "the code on line \(unit.line) is packed in package \(record.parent); list the package, or disaggregate it first")
-                continue
+            if unit.direct, record.parent != 0, !movedPackages.contains(record.parent) {
+                return .refuse(.inPackage, "the code on line \(unit.line) is packed in package \(record.parent); list the package, or disaggregate it first")
             }
-            guard refused.isEmpty else { continue }
-            if let status = rule.to { record.status = status }
-            if request.type == .transfer, let receiver = request.receiver { record.owner = receiver }
-            switch request.type {
-            case .retirement, .writeOff: record.reason = exitReason?.rawValue ?? 0
-            case .retailReturn: record.reason = 0
-            default: break
+            effect.apply(to: &record)
+            return .change(record)
+        }
+    }
+
+    private mutating func checkStatusChange(_ request: DocumentRequest) throws {
+        let checker = StatusChecker(
+            store: store, participant: document.participant, movedPackages: Set(movedPackages.keys),
+            rule: LifeCycle.rule(for: request.type),
+            effect: StatusEffect(type: request.type, receiver: request.receiver, reason: exitReason, document: document.id))
+        if unitsAreOneSortedRun, units.count >= engine.partThreshold {
+            checkStatusChangeInParts(checker, codes: request.codes)
+        } else {
+            var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
+            for unit in units {
+                guard seen.isFirst(unit.ref) else {
+                    refuse(line: unit.line, .duplicateCode, "the code appears more than once in the document (line \(unit.line))")
+                    continue
+                }
+                switch checker.verdict(unit) {
+                case .refuse(let reason, let detail):
+                    refuse(line: unit.line, reason, detail)
+                case .change(let record):
+                    if refused.isEmpty { stage(unit.ref, record) }
+                }
             }
-            record.lastDocument = document.id
-            stage(unit.ref, record)
         }
         if refused.isEmpty, request.type == .transfer, let receiver = request.receiver {
             for (label, package) in movedPackages.values {
@@ -359,6 +395,54 @@ struct DocumentWork {
                 try stage(label, moved)
             }
         }
+    }
+
+    /// ``checkStatusChange(_:)`` for a large document in key order: one part per core,
+    /// each checking its contiguous share of the codes and staging its changes into its
+    /// own batch; the parts' batches are then joined into the document's one batch.
+    private mutating func checkStatusChangeInParts(_ checker: StatusChecker, codes: CodeList) {
+        let parts = engine.parseShards
+        struct Part: Sendable {
+            var log = RefusalLog()
+            var batch: [UInt8] = []
+            var changed = 0
+        }
+        let results = Mutex<[Int: Part]>([:])
+        let family = store.families.codes
+        let units = self.units
+        let text: @Sendable (Int) -> String = { line in String(decoding: codes.line(line - 1), as: UTF8.self) }
+        DispatchQueue.concurrentPerform(iterations: parts) { index in
+            let lower = units.count * index / parts
+            let upper = units.count * (index + 1) / parts
+            var part = Part()
+            let batch = WriteBatch()
+            var previous: CodeRef? = lower > 0 ? units[lower - 1].ref : nil
+            for unit in units[lower..<upper] {
+                defer { previous = unit.ref }
+                if unit.ref == previous {
+                    part.log.add(Refusal(line: unit.line, code: text(unit.line), reason: .duplicateCode, detail: "the code appears more than once in the document (line \(unit.line))"))
+                    continue
+                }
+                switch checker.verdict(unit) {
+                case .refuse(let reason, let detail):
+                    part.log.add(Refusal(line: unit.line, code: text(unit.line), reason: reason, detail: detail))
+                case .change(let record):
+                    guard part.log.isEmpty else { continue }
+                    DocumentWork.stage(unit.ref, record, into: batch, family: family)
+                    part.changed += 1
+                }
+            }
+            if part.log.isEmpty { part.batch = batch.representation }
+            results.withLock { $0[index] = part }
+        }
+        let finished = results.withLock { $0 }
+        var log = RefusalLog(counts: refusalCounts, refused: refused)
+        for index in 0..<parts { log.merge(finished[index]!.log) }
+        refusalCounts = log.counts
+        refused = log.refused
+        guard refused.isEmpty else { return }
+        batch = WriteBatch.joining([batch.representation] + (0..<parts).map { finished[$0]!.batch })
+        changed += (0..<parts).reduce(0) { $0 + finished[$1]!.changed }
     }
 
     private mutating func checkAggregation() throws {
@@ -508,6 +592,12 @@ struct DocumentWork {
     // MARK: Staging
 
     private mutating func stage(_ ref: CodeRef, _ record: CodeRecord) {
+        Self.stage(ref, record, into: batch, family: store.families.codes)
+        changed += 1
+    }
+
+    /// Encodes a code's key and new record into stack buffers and puts them into `batch`.
+    static func stage(_ ref: CodeRef, _ record: CodeRecord, into batch: WriteBatch, family: ColumnFamily) {
         withUnsafeTemporaryAllocation(byteCount: 32 + CodeRecord.size, alignment: 8) { buffer in
             // 32 bytes hold the longest key (9 + 16); the record follows them.
             let key = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -516,9 +606,8 @@ struct DocumentWork {
             record.encode(to: buffer.baseAddress! + 32)
             batch.put(
                 UnsafeRawBufferPointer(start: key, count: keyLength),
-                UnsafeRawBufferPointer(start: buffer.baseAddress! + 32, count: CodeRecord.size), in: store.families.codes)
+                UnsafeRawBufferPointer(start: buffer.baseAddress! + 32, count: CodeRecord.size), in: family)
         }
-        changed += 1
     }
 
     private func stage(_ label: PackageLabel, _ package: PackageRecord) throws {
@@ -542,5 +631,62 @@ struct DuplicateFinder {
             return previous != ref
         }
         return seen.insert(ref).inserted
+    }
+}
+
+/// Refused codes: counted per reason, and the ones on the lowest lines kept in line
+/// order (codes are checked in key order, not line order), so that a document reports
+/// its first refused codes.
+struct RefusalLog: Sendable {
+    var counts: [RefusalReason: Int] = [:]
+    var refused: [Refusal] = []
+
+    var isEmpty: Bool { refused.isEmpty }
+
+    mutating func add(_ refusal: Refusal) {
+        counts[refusal.reason, default: 0] += 1
+        keep(refusal)
+    }
+
+    private mutating func keep(_ refusal: Refusal) {
+        guard refused.count < JobEngine.reportedRefusals || refusal.line < refused[refused.count - 1].line else { return }
+        let position = refused.lastIndex { $0.line <= refusal.line }.map { $0 + 1 } ?? 0
+        refused.insert(refusal, at: position)
+        if refused.count > JobEngine.reportedRefusals { refused.removeLast() }
+    }
+
+    /// Adds another log's counts and refusals.
+    mutating func merge(_ other: RefusalLog) {
+        for (reason, count) in other.counts { counts[reason, default: 0] += count }
+        for refusal in other.refused { keep(refusal) }
+    }
+}
+
+/// What a status-change document does to each of its codes, from the life-cycle table
+/// and the document's fields.
+struct StatusEffect: Sendable {
+    let type: DocumentType
+    let receiver: UInt32?
+    let reason: ExitReason?
+    let document: UInt64
+    private let status: CodeStatus?
+
+    init(type: DocumentType, receiver: UInt32?, reason: ExitReason?, document: UInt64) {
+        self.type = type
+        self.receiver = receiver
+        self.reason = reason
+        self.document = document
+        status = LifeCycle.rule(for: type).to
+    }
+
+    func apply(to record: inout CodeRecord) {
+        if let status { record.status = status }
+        if type == .transfer, let receiver { record.owner = receiver }
+        switch type {
+        case .retirement, .writeOff: record.reason = reason?.rawValue ?? 0
+        case .retailReturn: record.reason = 0
+        default: break
+        }
+        record.lastDocument = document
     }
 }

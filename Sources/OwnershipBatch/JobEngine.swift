@@ -24,7 +24,15 @@ public final class JobEngine: Sendable {
     private let commitLock = Mutex<Void>(())
     let parseShards: Int
 
-    public init(store: MarkingStore, parseShards: Int? = nil) throws(MarkingError) {
+    /// Status-change documents with at least this many codes are checked in parallel parts.
+    let partThreshold: Int
+
+    public convenience init(store: MarkingStore, parseShards: Int? = nil) throws(MarkingError) {
+        try self.init(store: store, parseShards: parseShards, partThreshold: 200_000)
+    }
+
+    init(store: MarkingStore, parseShards: Int?, partThreshold: Int) throws(MarkingError) {
+        self.partThreshold = partThreshold
         self.store = store
         directory = ParticipantDirectory(store: store)
         packages = PackageReader(store: store)
@@ -153,7 +161,7 @@ public final class JobEngine: Sendable {
     }
 
     /// What is known about a line's tail before the record is read.
-    enum TailCheck {
+    enum TailCheck: Sendable {
         case none, valid, invalid
         /// An AI 93 tail (its 4 characters packed), verified once the record names the key.
         case short(UInt32)

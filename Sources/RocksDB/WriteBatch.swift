@@ -59,6 +59,36 @@ public final class WriteBatch {
         }
     }
 
+    /// The batch in RocksDB's own representation (exposed by `rocksdb_writebatch_data`,
+    /// the form batches are replicated in): an 8-byte sequence number, a 4-byte
+    /// little-endian count, then the records. A value, so a batch built on one thread
+    /// can be handed to another.
+    public var representation: [UInt8] {
+        var size = 0
+        // The pointer is into the batch's own buffer, valid until the batch changes.
+        let data = rocksdb_writebatch_data(handle, &size)!
+        return [UInt8](UnsafeRawBufferPointer(start: data, count: size))
+    }
+
+    /// One batch with the operations of `representations`, in order, so that batches
+    /// built in parallel are still written as one atomic batch: their records one after
+    /// the other under the summed count.
+    public static func joining(_ representations: [[UInt8]]) -> WriteBatch {
+        var joined = [UInt8](repeating: 0, count: 12)
+        var count: UInt32 = 0
+        for representation in representations where representation.count >= 12 {
+            joined += representation[12...]
+            count += representation.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
+        }
+        withUnsafeBytes(of: count.littleEndian) { joined.replaceSubrange(8..<12, with: $0) }
+        let handle = joined.withUnsafeBytes {
+            rocksdb_writebatch_create_from($0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count)!
+        }
+        return WriteBatch(handle: handle)
+    }
+
+    private init(handle: OpaquePointer) { self.handle = handle }
+
     /// Empties the batch so it can be reused without reallocating.
     public func clear() { rocksdb_writebatch_clear(handle) }
 }

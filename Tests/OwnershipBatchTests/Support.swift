@@ -65,7 +65,9 @@ final class Ledger: Sendable {
     let retailer: Participant
     private let numbers = Atomic<Int>(0)
 
-    init(folder: String? = nil) throws {
+    /// - Parameter partThreshold: documents of this many codes or more are checked in
+    ///   parallel parts (the engine's default is large; tests lower it to reach that path).
+    init(folder: String? = nil, partThreshold: Int = 200_000) throws {
         self.folder = folder ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("ownership-test-\(UUID().uuidString)").path
         store = try MarkingStore(dataFolder: self.folder, options: smallStoreOptions)
@@ -74,7 +76,7 @@ final class Ledger: Sendable {
         wholesaler = try directory.register(name: "Wholesale LLP", bin: validBIN(2), roles: [.wholesaler])
         retailer = try directory.register(name: "Shop IE", bin: validBIN(3), roles: [.retailer])
         emitter = try Emitter(store: store)
-        engine = try JobEngine(store: store)
+        engine = try JobEngine(store: store, parseShards: 2, partThreshold: partThreshold)
     }
 
     /// Closes the store and deletes the folder.

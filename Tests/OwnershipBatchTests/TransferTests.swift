@@ -53,6 +53,23 @@ struct TransferTests {
         #expect(try ledger.engine.contents(of: groups[0])?.package.owner == retailer.id)
     }
 
+    @Test func largeDocumentsCheckedInPartsRefuseAndApplyLikeSmallOnes() throws {
+        let ledger = try Ledger(partThreshold: 100)
+        defer { ledger.close() }
+        let mine = try ledger.introduced(600)
+        let theirs = try ledger.introduced(3, to: ledger.wholesaler)
+        let refused = try ledger.expectRefused(.transfer, by: ledger.producer, mine + [theirs[0], mine[300]], receiver: ledger.retailer)
+        #expect(refused.refusals[.notOwner] == 1)
+        #expect(refused.refusals[.duplicateCode] == 1)
+        #expect(refused.firstRefused.map(\.line) == [601, 602])
+        #expect(try ledger.owners(mine) == [ledger.producer.id])
+
+        let applied = try ledger.expectOK(.transfer, by: ledger.producer, mine, receiver: ledger.retailer)
+        #expect(applied.applied == 600)
+        #expect(try ledger.owners(mine) == [ledger.retailer.id])
+        #expect(try ledger.owners(theirs) == [ledger.wholesaler.id])
+    }
+
     @Test func transferRefusesCodesOwnedBySomeoneElse() throws {
         let ledger = try Ledger()
         defer { ledger.close() }
