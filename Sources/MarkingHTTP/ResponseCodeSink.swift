@@ -21,17 +21,26 @@ final class ResponseCodeSink: CodeSink {
 
     let blocks: AsyncStream<[UInt8]>
     private let continuation: AsyncStream<[UInt8]>.Continuation
-    private let room = DispatchSemaphore(value: ResponseCodeSink.capacity)
+    /// Counts the free places. Created at zero and raised to ``capacity``: libdispatch
+    /// refuses to free a semaphore whose count is below the value it was created with,
+    /// which an abandoned download would leave it at.
+    private let room = DispatchSemaphore(value: 0)
     private let abandoned = Atomic<Bool>(false)
 
     init() {
         (blocks, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
+        for _ in 0..<Self.capacity { room.signal() }
     }
 
     func consume(_ block: [UInt8]) throws {
         guard !block.isEmpty else { return }
-        guard room.wait(timeout: .now() + Self.stallLimit) == .success, !abandoned.load(ordering: .acquiring) else {
+        guard !abandoned.load(ordering: .acquiring) else { throw Abandoned() }
+        guard room.wait(timeout: .now() + Self.stallLimit) == .success else {
             abandoned.store(true, ordering: .releasing)
+            throw Abandoned()
+        }
+        guard !abandoned.load(ordering: .acquiring) else {
+            room.signal()
             throw Abandoned()
         }
         continuation.yield(block)
@@ -40,8 +49,12 @@ final class ResponseCodeSink: CodeSink {
     /// The writer took a block: there is room for one more.
     func taken() { room.signal() }
 
-    /// The client is gone: every further block fails.
-    func abandon() { abandoned.store(true, ordering: .releasing) }
+    /// The client is gone: every further block fails, and shards waiting for room
+    /// wake up and stop.
+    func abandon() {
+        abandoned.store(true, ordering: .releasing)
+        for _ in 0..<Self.capacity { room.signal() }
+    }
 
     /// No more blocks will come.
     func finish() { continuation.finish() }
