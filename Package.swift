@@ -14,6 +14,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,11 +35,22 @@ let package = Package(
         .target(name: "Emitter", dependencies: ["MarkingCore", "RocksDB"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore", "RocksDB"]),
         .target(name: "ConsoleProgress"),
+        .target(
+            name: "MarkingHTTP",
+            dependencies: [
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "ConsoleProgress",
+                "MarkingCore", "Emitter", "OwnershipBatch", "ConsoleProgress", "MarkingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -53,6 +67,14 @@ let package = Package(
         ),
         .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore", "RocksDB"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Emitter", "MarkingCore", "RocksDB"]),
+        .testTarget(
+            name: "MarkingHTTPTests",
+            dependencies: [
+                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore", "RocksDB"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,7 @@ import ArgumentParser
 /// `marking-server`: the engine's command line: emit codes, check a code, rotate keys,
 /// and (with the server issue) serve the HTTP API.
 @main
-struct MarkingServerCommand: ParsableCommand {
+struct MarkingServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marking-server",
         abstract: "The marking engine: issues, stores and checks marking codes on an embedded store.",

@@ -1,18 +1,48 @@
 import ArgumentParser
+import Foundation
+import Logging
+import MarkingCore
+import MarkingHTTP
 
-/// `marking-server serve`: the HTTP API. Arrives with the server issue; until then it
-/// says so and exits non-zero rather than pretending to serve.
-struct ServeCommand: ParsableCommand {
+/// `marking-server serve`: the HTTP API over the data folder's store, until SIGINT or
+/// SIGTERM, which stop it gracefully (requests in flight finish, then the store closes).
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (not built yet: use emit and check)."
+        abstract: "Serve the HTTP API (JSON under /api/v1) on the data folder's store.",
+        discussion: "The admin token comes from \(AdminToken.environmentVariable), or is generated on first start into DATA/\(AdminToken.fileName) (mode 0600); its path is printed, the token never."
     )
 
     @OptionGroup var store: StoreOptions
-    @Option var host: String = "127.0.0.1"
-    @Option var port: Int = 8080
 
-    func run() throws {
-        throw fail("the HTTP server is not built yet; use 'marking-server emit' and 'marking-server check'")
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0: any free port, printed at start).")
+    var port: Int = 8080
+
+    func run() async throws {
+        guard (0...65535).contains(port) else { throw fail("port \(port) is out of range 0...65535") }
+        let markingStore = try reportingErrors { try MarkingStore(dataFolder: store.data, keyFile: store.keys) }
+        defer { markingStore.close() }
+        let admin: AdminToken
+        do {
+            admin = try AdminToken.load(dataFolder: store.data)
+        } catch {
+            throw fail(error.description)
+        }
+        let service = try reportingErrors { try MarkingService(store: markingStore, admin: admin) }
+        var logger = Logger(label: "marking-server")
+        logger.logLevel = .info
+        var standardError = StandardError()
+        print(admin.logLine, to: &standardError)
+        let host = self.host
+        let application = MarkingApplication.buildApplication(
+            service: service, host: host, port: port, logger: logger,
+            onServerRunning: { channel in
+                var standardError = StandardError()
+                print("serving http://\(host):\(channel.localAddress?.port ?? 0)/api/v1", to: &standardError)
+            })
+        try await application.runService()
     }
 }

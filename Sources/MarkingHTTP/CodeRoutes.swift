@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import MarkingCore
+
+/// `GET /codes/{code}` and `GET /codes?code=`: the public check. No token needed; a
+/// caller that sends one and owns the code (or the admin) also sees owner, producer
+/// and order.
+struct CodeRoutes {
+    let service: MarkingService
+
+    /// What the check answers.
+    struct CheckAnswer: Encodable {
+        /// The human-readable form, `(01)…(21)…`.
+        var code: String
+        /// The element string as printed: group separators as U+001D.
+        var elementString: String
+        var gtin: String
+        var serial: String
+        /// Known to the store and, when a tail was scanned, carrying the right one.
+        var genuine: Bool
+        var known: Bool
+        /// `valid`, `invalid`, `unknownKey` or `noTail` (a CIS scanned alone).
+        var tail: String
+        /// The stable code of why the code is not genuine, when it is not.
+        var problem: String?
+        var status: String?
+        var template: String?
+        var selfMade: Bool?
+        var emittedAt: String?
+        /// Only for the owner and the admin.
+        var owner: UInt32?
+        var producer: UInt32?
+        var order: UInt64?
+    }
+
+    func add(to group: RouterGroup<BasicRequestContext>) {
+        group.get("codes/{code}") { request, context in
+            guard let raw = context.parameters.get("code") else { throw Problem("code.empty") }
+            return try await check(PercentDecoding.bytes(raw), pointer: "code", request)
+        }
+        group.get("codes") { request, _ in
+            guard let bytes = PercentDecoding.queryValue("code", in: request.uri.query) else {
+                throw Problem("request.parameter", detail: "give the code as ?code=", errors: [.init(pointer: "code", code: "request.parameter")])
+            }
+            return try await check(bytes, pointer: "code", request)
+        }
+    }
+
+    private func check(_ bytes: [UInt8], pointer: String, _ request: Request) async throws -> Response {
+        let code: MarkingCode
+        do {
+            code = try service.store.parser.parse(bytes: bytes)
+        } catch {
+            throw Problem(error, pointer: pointer)
+        }
+        let caller = try await service.optionalCaller(of: request)
+        let store = service.store
+        let check = try await service.blocking { try store.check(code) }
+        var answer = CheckAnswer(
+            code: code.humanReadable, elementString: code.formatted(), gtin: code.cis.gtin.description, serial: code.cis.serial.description,
+            genuine: check.isGenuine, known: check.record != nil, tail: check.tail.rawValue)
+        if check.record == nil {
+            answer.problem = "code.unknown"
+        } else if !check.isGenuine {
+            answer.problem = check.tail == .unknownKey ? "keys.unknown" : "code.tail"
+        }
+        if let record = check.record {
+            answer.status = record.status.name
+            answer.template = store.catalog.withID(record.templateID)?.name
+            answer.selfMade = record.flags.contains(.selfMade)
+            answer.emittedAt = JSONAnswer.timestamp(record.emittedAt)
+            if let caller, caller == .admin || caller.participantID == record.owner {
+                answer.owner = record.owner
+                answer.producer = record.producer
+                answer.order = record.order
+            }
+        }
+        return try JSONAnswer.response(answer)
+    }
+}

@@ -1,0 +1,36 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the HTTP API: `buildRouter` for tests (HummingbirdTesting), and
+/// `buildApplication` for `marking-server serve`.
+public enum MarkingApplication {
+    /// The routes, all under `/api/v1`, behind the problem middleware.
+    public static func buildRouter(service: MarkingService) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        let api = router.group("api/v1")
+        api.get("health") { _, _ in
+            let store = service.store
+            _ = try await service.blocking { try store.database.get(Array("seq:order".utf8), in: store.families.meta) }
+            return try JSONAnswer.response(["status": "ok"])
+        }
+        ParticipantRoutes(service: service).add(to: api)
+        CodeRoutes(service: service).add(to: api)
+        OrderRoutes(service: service).add(to: api)
+        return router
+    }
+
+    /// The application serving ``buildRouter(service:)`` on `host:port`. Run it with
+    /// `runService()`, which stops gracefully on SIGINT and SIGTERM.
+    public static func buildApplication(
+        service: MarkingService, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(service: service),
+            configuration: .init(address: .hostname(host, port: port), serverName: "marking-server"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+}

@@ -1,0 +1,91 @@
+import Emitter
+import Foundation
+import Hummingbird
+import MarkingCore
+
+/// Everything the HTTP API works on: one open store, its emitter, the participant
+/// register, the token registry and the admin token. One per server process.
+public final class MarkingService: Sendable {
+    public let store: MarkingStore
+    public let emitter: Emitter
+    public let participants: ParticipantDirectory
+    public let tokens: TokenRegistry
+    public let admin: AdminToken
+    /// Where blocking store work runs, off the event loops.
+    public let workers: StoreWorkers
+
+    /// Opens the service over an open `store`. Marks orders a crash left in progress
+    /// as interrupted (see ``Emitter``).
+    public init(store: MarkingStore, admin: AdminToken, workers: StoreWorkers = StoreWorkers()) throws(MarkingError) {
+        self.store = store
+        self.emitter = try Emitter(store: store)
+        self.participants = ParticipantDirectory(store: store)
+        self.tokens = TokenRegistry(store: store)
+        self.admin = admin
+        self.workers = workers
+    }
+
+    /// Closes the store; call once the server has stopped.
+    public func close() { store.close() }
+
+    /// Runs blocking work on the workers, turning engine errors into problems.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await workers.run(body)
+        } catch let error as MarkingError {
+            throw Problem(error)
+        }
+    }
+
+    /// Who sent `request`: the admin, or the participant whose token it carries.
+    /// `auth.token_missing` without an `Authorization: Bearer` header,
+    /// `auth.token_invalid` when the token is unknown or revoked.
+    func caller(of request: Request) async throws -> Caller {
+        guard let secret = Self.bearer(request.headers) else { throw Problem("auth.token_missing") }
+        if admin.matches(secret) { return .admin }
+        let tokens = self.tokens, participants = self.participants
+        let participant = try await blocking { () throws -> Participant? in
+            guard let token = try tokens.resolve(secret) else { return nil }
+            return try participants.participant(token.participant)
+        }
+        guard let participant else { throw Problem("auth.token_invalid") }
+        return .participant(participant)
+    }
+
+    /// The caller when the request carries a token, `nil` when it carries none.
+    func optionalCaller(of request: Request) async throws -> Caller? {
+        guard request.headers[.authorization] != nil else { return nil }
+        return try await caller(of: request)
+    }
+
+    /// The bearer secret of an `Authorization` header, `nil` when there is none.
+    static func bearer(_ headers: HTTPFields) -> BearerSecret? {
+        guard let value = headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let secret = parts[1].trimmingCharacters(in: .whitespaces)
+        return secret.isEmpty ? nil : BearerSecret(text: secret)
+    }
+}
+
+/// Who is calling: the administrator or a registered participant.
+public enum Caller: Sendable, Equatable {
+    case admin
+    case participant(Participant)
+
+    /// The participant id, `nil` for the admin.
+    public var participantID: UInt32? {
+        if case .participant(let participant) = self { return participant.id }
+        return nil
+    }
+
+    /// Passes for the admin only; `auth.admin_only` otherwise.
+    func requireAdmin() throws(Problem) {
+        guard self == .admin else { throw Problem("auth.admin_only") }
+    }
+
+    /// Passes for the admin and for participant `id` itself; `auth.forbidden` otherwise.
+    func requireAdminOrSelf(_ id: UInt32) throws(Problem) {
+        guard self == .admin || participantID == id else { throw Problem("auth.forbidden") }
+    }
+}

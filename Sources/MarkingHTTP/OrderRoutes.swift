@@ -1,0 +1,139 @@
+import Emitter
+import Foundation
+import Hummingbird
+import MarkingCore
+
+/// `POST /orders`, `GET /orders/{id}`, `GET /orders/{id}/codes?format=text|csv|ndjson`.
+///
+/// Ordering needs a participant token with the producer or importer role; an order
+/// is visible to the participant that placed it and to the admin.
+struct OrderRoutes {
+    let service: MarkingService
+
+    /// The body of `POST /orders`.
+    struct OrderInput: JSONInput {
+        var gtin: String
+        var quantity: Int
+        var template: String?
+        static let fields: Set<String> = ["gtin", "quantity", "template"]
+    }
+
+    /// An order as answered.
+    struct OrderAnswer: Encodable {
+        var id: UInt64
+        var gtin: String
+        var template: String
+        var quantity: Int
+        var producer: UInt32
+        var selfMade: Bool
+        var state: String
+        var createdAt: String
+        var completedAt: String?
+        var codes: String
+
+        init(_ order: EmissionOrder, catalog: TemplateCatalog) {
+            id = order.id
+            gtin = order.gtinValue.description
+            template = catalog.withID(order.templateID)?.name ?? "#\(order.templateID)"
+            quantity = order.quantity
+            producer = order.producer
+            selfMade = order.selfMade
+            state = order.state.rawValue
+            createdAt = JSONAnswer.timestamp(order.createdAt)
+            completedAt = order.completedAt.map(JSONAnswer.timestamp)
+            codes = "/api/v1/orders/\(order.id)/codes"
+        }
+    }
+
+    func add(to group: RouterGroup<BasicRequestContext>) {
+        group.post("orders") { request, _ in try await place(request) }
+        group.get("orders/{id}") { request, context in
+            let order = try await visibleOrder(request, context)
+            return try JSONAnswer.response(OrderAnswer(order, catalog: service.store.catalog))
+        }
+        group.get("orders/{id}/codes") { request, context in try await codes(request, context) }
+    }
+
+    /// Checks an order's fields, each with its own code and pointer.
+    static func validate(_ input: OrderInput, catalog: TemplateCatalog) throws(Problem) -> (GTIN, Int, CodeTemplate) {
+        let gtin: GTIN
+        do { gtin = try GTIN(input.gtin) } catch { throw Problem(error, pointer: "/gtin") }
+        guard (1...Emitter.maximumQuantity).contains(input.quantity) else {
+            throw Problem(
+                "order.quantity", detail: "quantity \(input.quantity) is out of range: an order holds 1 to \(Emitter.maximumQuantity) codes",
+                errors: [.init(pointer: "/quantity", code: "order.quantity")])
+        }
+        var template = catalog.defaultTemplate
+        if let name = input.template {
+            do { template = try catalog.named(name) } catch { throw Problem(error, pointer: "/template") }
+        }
+        return (gtin, input.quantity, template)
+    }
+
+    private func place(_ request: Request) async throws -> Response {
+        let caller = try await service.caller(of: request)
+        guard case .participant(let participant) = caller,
+              participant.roles.contains(.producer) || participant.roles.contains(.importer)
+        else { throw Problem("auth.role") }
+        let input = try await OrderInput.decode(from: request)
+        let (gtin, quantity, template) = try Self.validate(input, catalog: service.store.catalog)
+        let emitter = service.emitter
+        let order = try await service.blocking {
+            try emitter.emit(EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id))
+        }
+        return try JSONAnswer.response(
+            OrderAnswer(order, catalog: service.store.catalog), status: .created,
+            headers: [.location: "/api/v1/orders/\(order.id)"])
+    }
+
+    /// The order of the path, after checking the caller may see it.
+    private func visibleOrder(_ request: Request, _ context: BasicRequestContext) async throws -> EmissionOrder {
+        let caller = try await service.caller(of: request)
+        let id: UInt64 = try context.parameters.number("id")
+        let emitter = service.emitter
+        guard let order = try await service.blocking({ try emitter.order(id) }) else { throw Problem("order.unknown") }
+        guard caller == .admin || caller.participantID == order.producer else { throw Problem("auth.forbidden") }
+        return order
+    }
+
+    private func codes(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let order = try await visibleOrder(request, context)
+        let formatName = PercentDecoding.queryValue("format", in: request.uri.query).map { String(decoding: $0, as: UTF8.self) } ?? "text"
+        guard let format = CodeListFormat(rawValue: formatName) else {
+            throw Problem("request.parameter", detail: "format '\(formatName)' is unknown; use text, csv or ndjson", errors: [.init(pointer: "format", code: "request.parameter")])
+        }
+        guard order.state == .completed else { throw Problem("order.not_ready", detail: "order \(order.id) is \(order.state.rawValue)") }
+        let contentType = switch format {
+        case .text: "text/plain; charset=utf-8"
+        case .csv: "text/csv; charset=utf-8"
+        case .ndjson: "application/x-ndjson"
+        }
+        let emitter = service.emitter, workers = service.workers
+        let body = ResponseBody { writer in
+            let sink = ResponseCodeSink()
+            async let generated: Void = workers.run {
+                defer { sink.finish() }
+                try emitter.download(order, format: format, sink: sink)
+            }
+            var failure: (any Error)?
+            for await block in sink.blocks {
+                if failure == nil {
+                    do {
+                        try await writer.write(ByteBuffer(bytes: block))
+                    } catch {
+                        failure = error
+                        sink.abandon()
+                    }
+                }
+                sink.taken()
+            }
+            try await generated
+            if let failure { throw failure }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: contentType, .contentDisposition: "attachment; filename=\"order-\(order.id).\(format == .ndjson ? "ndjson" : format == .csv ? "csv" : "txt")\""],
+            body: body)
+    }
+}

@@ -1,0 +1,39 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Turns every error a route throws into an `application/problem+json` answer in the
+/// language of the request's `Accept-Language`: ``Problem``s as they are, the
+/// router's own errors (no such route, body too large) by their status, and anything
+/// else as `internal.error` (500), logged without the request's headers.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error)
+            if problem.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            return problem.response(in: Language(request.headers))
+        }
+    }
+
+    static func problem(for error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case is NIOTooManyBytesError:
+            return Problem("request.too_large")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound, .methodNotAllowed: return Problem("route.unknown")
+            case .contentTooLarge: return Problem("request.too_large")
+            case .unauthorized: return Problem("auth.token_missing")
+            default: return error.status.code < 500 ? Problem("request.parameter") : Problem("internal.error")
+            }
+        default:
+            return Problem("internal.error")
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MarkingCore
+import MarkingHTTP
+import Testing
+
+@Suite("Orders and code downloads")
+struct OrderTests {
+    @Test("A producer orders codes: 201, COMPLETED, visible to it and the admin only")
+    func placeAndRead() async throws {
+        try await TestServer.run { client, _ in
+            let producer = try await register(client)
+            let other = try await register(client, name: "Other LLP", seed: 2, roles: ["importer"])
+            let json = try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["gtin": gtin(460_700_000_001), "quantity": 1000])
+            ) { response in
+                #expect(response.status == .created)
+                let json = object(response)
+                #expect(response.headers[.location] == "/api/v1/orders/\(json["id"] as? Int ?? -1)")
+                return json
+            }
+            #expect(json["state"] as? String == "COMPLETED")
+            #expect(json["quantity"] as? Int == 1000)
+            #expect(json["template"] as? String == "s13-91-92")
+            #expect(json["gtin"] as? String == gtin(460_700_000_001))
+            #expect(json["producer"] as? Int == producer.id)
+            let id = try #require(json["id"] as? Int)
+            for token in [producer.token, adminSecret] {
+                try await client.execute(uri: "/api/v1/orders/\(id)", method: .get, headers: headers(token: token)) { response in
+                    #expect(response.status == .ok)
+                    #expect(object(response)["id"] as? Int == id)
+                }
+            }
+            try await client.execute(uri: "/api/v1/orders/\(id)", method: .get, headers: headers(token: other.token)) { response in
+                expectProblem(response, "auth.forbidden", .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: other.token)) { response in
+                expectProblem(response, "auth.forbidden", .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/orders/\(id)", method: .get) { response in
+                expectProblem(response, "auth.token_missing", .unauthorized)
+            }
+            try await client.execute(uri: "/api/v1/orders/4242", method: .get, headers: headers(token: producer.token)) { response in
+                expectProblem(response, "order.unknown", .notFound)
+            }
+            try await client.execute(uri: "/api/v1/orders/x1", method: .get, headers: headers(token: producer.token)) { response in
+                expectProblem(response, "request.parameter", .badRequest)
+            }
+        }
+    }
+
+    @Test("Bad orders are refused with their own codes and pointers, and nothing is emitted")
+    func refusals() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let retailer = try await register(client, name: "Shop IE", seed: 3, roles: ["retailer"])
+            let good = gtin(460_700_000_001)
+            var badCheckDigit = good
+            badCheckDigit = String(badCheckDigit.dropLast()) + String((Int(String(badCheckDigit.last!))! + 1) % 10)
+            let cases: [([String: Any], String, HTTPResponse.Status, [String])] = [
+                (["gtin": badCheckDigit, "quantity": 10], "gtin.check_digit", .unprocessableContent, ["/gtin"]),
+                (["gtin": "46070abc", "quantity": 10], "gtin.invalid", .unprocessableContent, ["/gtin"]),
+                (["gtin": good, "quantity": 0], "order.quantity", .unprocessableContent, ["/quantity"]),
+                (["gtin": good, "quantity": 100_000_001], "order.quantity", .unprocessableContent, ["/quantity"]),
+                (["gtin": good, "quantity": 10, "template": "s99"], "template.unknown", .unprocessableContent, ["/template"]),
+                (["gtin": good, "quantity": "10"], "request.wrong_type", .badRequest, ["/quantity"]),
+                (["gtin": good, "quantity": 1.5], "request.wrong_type", .badRequest, ["/quantity"]),
+                (["gtin": good, "quantity": 10, "serial": "x"], "request.unknown_field", .badRequest, ["/serial"]),
+                (["quantity": 10], "request.missing_field", .badRequest, ["/gtin"]),
+            ]
+            for (fields, code, status, expected) in cases {
+                try await client.execute(
+                    uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true), body: body(fields)
+                ) { response in
+                    let problem = expectProblem(response, code, status)
+                    #expect(pointers(problem) == expected, "\(fields)")
+                }
+            }
+            for token in [retailer.token, adminSecret] {
+                try await client.execute(
+                    uri: "/api/v1/orders", method: .post, headers: headers(token: token, json: true),
+                    body: body(["gtin": good, "quantity": 10])
+                ) { response in
+                    expectProblem(response, "auth.role", .forbidden)
+                }
+            }
+            #expect(try service.emitter.nextCounter(gtin: GTIN(good), serialLength: 13) == 0)
+        }
+    }
+
+    @Test("Downloads in text, csv and ndjson carry the same codes, every one genuine")
+    func downloads() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 1000)
+            let base = "/api/v1/orders/\(id)/codes"
+            let textCodes = try await client.execute(uri: base, method: .get, headers: headers(token: producer.token)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
+                return text(response).split(separator: "\n").map(String.init)
+            }
+            #expect(textCodes.count == 1000)
+            #expect(Set(textCodes).count == 1000)
+            let csv = try await client.execute(uri: "\(base)?format=csv", method: .get, headers: headers(token: producer.token)) { response in
+                #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
+                return text(response).split(separator: "\n").map(String.init)
+            }
+            #expect(csv.first == "code")
+            let csvCodes = csv.dropFirst().map { line in
+                String(line.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+            }
+            let ndjsonCodes = try await client.execute(uri: "\(base)?format=ndjson", method: .get, headers: headers(token: producer.token)) { response in
+                #expect(response.headers[.contentType] == "application/x-ndjson")
+                return text(response).split(separator: "\n").compactMap { line in
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])?["code"]
+                }
+            }
+            #expect(Set(csvCodes) == Set(textCodes))
+            #expect(Set(ndjsonCodes) == Set(textCodes))
+            for code in textCodes.prefix(25) {
+                let check = try service.store.check(try CodeParser().parse(code))
+                #expect(check.isGenuine)
+                #expect(check.record?.owner == UInt32(producer.id))
+            }
+            try await client.execute(uri: "\(base)?format=xml", method: .get, headers: headers(token: producer.token)) { response in
+                let problem = expectProblem(response, "request.parameter", .badRequest)
+                #expect(pointers(problem) == ["format"])
+            }
+        }
+    }
+
+    @Test("A 50,000-code order streams chunked over a live connection")
+    func largeOrderStreams() async throws {
+        try await TestServer.run(live: true) { client, _ in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_002), quantity: 50_000, template: "s7-93")
+            try await client.execute(uri: "/api/v1/orders/\(id)/codes?format=ndjson", method: .get, headers: headers(token: producer.token)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.transferEncoding] == "chunked")
+                #expect(response.headers[.contentLength] == nil)
+                let lines = text(response).split(separator: "\n")
+                #expect(lines.count == 50_000)
+                #expect(Set(lines).count == 50_000)
+            }
+        }
+    }
+}
