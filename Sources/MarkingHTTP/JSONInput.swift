@@ -7,10 +7,12 @@ import NIOCore
 public protocol JSONInput: Decodable, Sendable {
     /// The field names the body may have.
     static var fields: Set<String> { get }
+    /// The largest body accepted, in bytes; 64 KiB unless an input says otherwise.
+    static var maximumBodySize: Int { get }
 }
 
 extension JSONInput {
-    /// The largest JSON body accepted, in bytes.
+    /// The largest JSON body accepted by default, in bytes.
     public static var maximumBodySize: Int { 64 * 1024 }
 
     /// Reads and decodes a request's body, mapping every way it can be wrong to a

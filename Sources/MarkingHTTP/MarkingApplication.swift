@@ -18,6 +18,7 @@ public enum MarkingApplication {
         ParticipantRoutes(service: service).add(to: api)
         CodeRoutes(service: service).add(to: api)
         OrderRoutes(service: service).add(to: api)
+        DocumentRoutes(service: service).add(to: api)
         return router
     }
 

@@ -2,6 +2,7 @@ import Emitter
 import Foundation
 import Hummingbird
 import MarkingCore
+import OwnershipBatch
 
 /// Everything the HTTP API works on: one open store, its emitter, the participant
 /// register, the token registry and the admin token. One per server process.
@@ -13,6 +14,12 @@ public final class MarkingService: Sendable {
     public let admin: AdminToken
     /// Where blocking store work runs, off the event loops.
     public let workers: StoreWorkers
+    /// The one job engine of the process: its commit lock is what keeps two documents
+    /// over the same codes from both succeeding, so there must be only one.
+    public let jobs: JobEngine
+    /// Where documents run: their own queue, so a ten-million-code job does not hold
+    /// the threads that answer code checks.
+    public let jobWorkers: StoreWorkers
 
     /// Opens the service over an open `store`. Marks orders a crash left in progress
     /// as interrupted (see ``Emitter``).
@@ -23,6 +30,8 @@ public final class MarkingService: Sendable {
         self.tokens = TokenRegistry(store: store)
         self.admin = admin
         self.workers = workers
+        self.jobs = try JobEngine(store: store)
+        self.jobWorkers = StoreWorkers(label: "marking.http.documents")
     }
 
     /// Closes the store; call once the server has stopped.

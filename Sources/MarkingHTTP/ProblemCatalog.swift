@@ -215,6 +215,83 @@ public enum ProblemCatalog {
                 kk: ("Тапсырыс орындалмаған", "Кодтарды тек COMPLETED күйіндегі тапсырыстан алуға болады."),
                 ru: ("Заказ не выполнен", "Коды можно получить только у заказа в состоянии COMPLETED."),
                 en: ("Order not completed", "Codes can be downloaded only from a COMPLETED order.")),
+
+            // Documents.
+            "auth.participant_only": entry(
+                .forbidden,
+                kk: ("Қатысушы токені қажет", "Құжатты тек қатысушы өз атынан жібереді; әкімші токені жарамайды."),
+                ru: ("Нужен токен участника", "Документ подаёт участник от своего имени; токен администратора не подходит."),
+                en: ("Participant token required", "A document is submitted by a participant in its own name; the admin token cannot.")),
+            "document.unknown": entry(
+                .notFound,
+                kk: ("Құжат табылмады", "Мұндай нөмірлі құжат жоқ."),
+                ru: ("Документ не найден", "Документа с таким номером нет."),
+                en: ("Document not found", "There is no document with this id.")),
+            "document.type": entry(
+                .unprocessableContent,
+                kk: ("Құжат түрі белгісіз", "UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION немесе DISAGGREGATION."),
+                ru: ("Неизвестный тип документа", "UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION или DISAGGREGATION."),
+                en: ("Unknown document type", "Use UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION or DISAGGREGATION.")),
+            "document.number": entry(
+                .unprocessableContent,
+                kk: ("Құжат нөмірі қате", "Құжат нөмірі 1-ден 128 байтқа дейін болуы керек."),
+                ru: ("Неверный номер документа", "Номер документа — от 1 до 128 байт."),
+                en: ("Invalid document number", "A document number has 1 to 128 bytes.")),
+            "document.receiver_missing": entry(
+                .unprocessableContent,
+                kk: ("Алушы көрсетілмеген", "Беру құжатында алушы қатысушы болуы керек."),
+                ru: ("Не указан получатель", "В документе передачи нужен участник-получатель."),
+                en: ("Receiver missing", "A transfer needs a receiver.")),
+            "document.receiver_is_sender": entry(
+                .unprocessableContent,
+                kk: ("Алушы жіберушімен бірдей", "Кодтарды өзіңізге беруге болмайды."),
+                ru: ("Получатель совпадает с отправителем", "Нельзя передать коды самому себе."),
+                en: ("Receiver is the sender", "Codes cannot be transferred to oneself.")),
+            "document.receiver_unknown": entry(
+                .unprocessableContent,
+                kk: ("Алушы тіркелмеген", "Мұндай нөмірлі қатысушы жоқ."),
+                ru: ("Получатель не зарегистрирован", "Участника с таким номером нет."),
+                en: ("Receiver not registered", "No participant is registered with this id.")),
+            "document.reason": entry(
+                .unprocessableContent,
+                kk: ("Себеп қате", "Айналымнан шығару немесе есептен шығару құжатына жарамды себеп қажет."),
+                ru: ("Неверная причина", "Для вывода из оборота или списания нужна допустимая причина."),
+                en: ("Invalid reason", "A retirement or write-off needs one of its reasons.")),
+            "document.package": entry(
+                .unprocessableContent,
+                kk: ("Қаптама көрсетілмеген", "Агрегация құжатына толтырылатын қаптама (SSCC немесе топтық қаптама коды) қажет."),
+                ru: ("Не указана упаковка", "Для агрегации нужна заполняемая упаковка (SSCC или код групповой упаковки)."),
+                en: ("Package missing", "An aggregation needs the package to fill (an SSCC or a group package code).")),
+            "document.field_not_allowed": entry(
+                .unprocessableContent,
+                kk: ("Өріс бұл құжат түріне жатпайды", "Бұл өріс тек басқа түрдегі құжатта болады."),
+                ru: ("Поле не для этого типа документа", "Это поле бывает только в документе другого типа."),
+                en: ("Field not for this document type", "This field belongs to another type of document.")),
+            "document.empty": entry(
+                .unprocessableContent,
+                kk: ("Кодтар тізімі бос", "Құжатта кемінде бір код болуы керек."),
+                ru: ("Список кодов пуст", "В документе должен быть хотя бы один код."),
+                en: ("Empty code list", "A document lists at least one code.")),
+            "document.too_many_codes": entry(
+                .contentTooLarge,
+                kk: ("Кодтар тым көп", "Бір құжатта ең көбі 10 000 000 код болады."),
+                ru: ("Слишком много кодов", "В одном документе не более 10 000 000 кодов."),
+                en: ("Too many codes", "A document lists at most 10,000,000 codes.")),
+            "document.code_line": entry(
+                .badRequest,
+                kk: ("Код жолы қате", "Әр код бос емес бір жол болуы керек."),
+                ru: ("Неверная строка кода", "Каждый код — одна непустая строка."),
+                en: ("Invalid code entry", "Each code is one non-empty line.")),
+            "request.ndjson_line": entry(
+                .badRequest,
+                kk: ("NDJSON жолы қате", "Әр жол {\"code\": \"...\"} нысаны немесе JSON жолы болуы керек."),
+                ru: ("Неверная строка NDJSON", "Каждая строка — объект {\"code\": \"...\"} или строка JSON."),
+                en: ("Invalid NDJSON line", "Each line is an object {\"code\": \"...\"} or a JSON string.")),
+            "request.media_type": entry(
+                .unsupportedMediaType,
+                kk: ("Дене түрі қолдау көрсетілмейді", "application/json, text/plain немесе application/x-ndjson жіберіңіз."),
+                ru: ("Тип тела не поддерживается", "Передайте application/json, text/plain или application/x-ndjson."),
+                en: ("Unsupported media type", "Send application/json, text/plain or application/x-ndjson.")),
         ]
         for code in [
             "code.empty", "code.too_long", "code.expected_ai", "code.gtin_digits", "code.gtin_check_digit",

@@ -18,4 +18,28 @@ public struct StoreWorkers: Sendable {
             }
         }
     }
+
+    /// Runs `body` on the worker queue and resumes the caller with the first value
+    /// `body` hands to `answer`, while `body` goes on: a document's id is answered as
+    /// soon as it is stored, its job runs on. An error `body` throws before answering
+    /// reaches the caller; one thrown after goes to `late`, as nobody waits any more.
+    public func start<T: Sendable>(
+        _ body: @escaping @Sendable (_ answer: (T) -> Void) throws -> Void, late: @escaping @Sendable (any Error) -> Void
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                var answered = false
+                do {
+                    try body { value in
+                        guard !answered else { return }
+                        answered = true
+                        continuation.resume(returning: value)
+                    }
+                    if !answered { continuation.resume(throwing: CancellationError()) }
+                } catch {
+                    if answered { late(error) } else { continuation.resume(throwing: error) }
+                }
+            }
+        }
+    }
 }

@@ -48,8 +48,19 @@ public final class JobEngine: Sendable {
     /// nothing; problems with codes refuse the document, which is stored with them.
     /// A document number the participant already used returns that first document.
     public func submit(_ request: DocumentRequest, progress: JobProgress? = nil) throws(MarkingError) -> Document {
+        try submit(request, progress: progress, opened: { _, _ in })
+    }
+
+    /// ``submit(_:progress:)``, telling `opened` about the document as soon as it is
+    /// stored `IN_PROGRESS` (`isNew`), or found under its number (`!isNew`), before
+    /// its codes are checked: a server answers with the document's id at once while
+    /// the job goes on. `opened` is not called when the document itself is invalid.
+    public func submit(
+        _ request: DocumentRequest, progress: JobProgress? = nil, opened: (_ document: Document, _ isNew: Bool) -> Void
+    ) throws(MarkingError) -> Document {
         let exitReason = try validate(request)
         let (document, isNew) = try open(request)
+        opened(document, isNew)
         guard isNew else { return document }
         progress?.start(total: request.codes.count * 3)
         let lines = parse(request.codes, progress: progress)

@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import Logging
+import MarkingCore
+import OwnershipBatch
+
+/// `POST /documents` and `GET /documents/{id}`: the life-cycle jobs of the engine.
+///
+/// A document is submitted by the participant whose token calls (never one named in
+/// the body), answered `202` with its id as soon as it is stored `IN_PROGRESS`, and
+/// checked and applied on the job queue; polling `GET /documents/{id}` shows it reach
+/// `CHECKED_OK` or `CHECKED_NOT_OK`. Only its participant and the admin may read it.
+struct DocumentRoutes {
+    let service: MarkingService
+
+    /// A document as answered.
+    struct DocumentAnswer: Encodable {
+        var id: UInt64
+        var type: String
+        var participant: UInt32
+        var number: String
+        var date: String?
+        var receiver: UInt32?
+        var reason: String?
+        var customsDeclaration: String?
+        var customsDeclarationDate: String?
+        var productionDate: String?
+        var package: String?
+        var state: String
+        var lines: Int
+        var applied: Int
+        /// Refused codes per reason.
+        var refusals: [String: Int]
+        var firstRefused: [Refusal]
+        var createdAt: String
+        var finishedAt: String?
+
+        init(_ document: Document) {
+            id = document.id
+            type = document.type.rawValue
+            participant = document.participant
+            number = document.number
+            date = document.date
+            receiver = document.receiver
+            reason = document.reason
+            customsDeclaration = document.customsDeclaration
+            customsDeclarationDate = document.customsDeclarationDate
+            productionDate = document.productionDate
+            package = document.package
+            state = document.state.rawValue
+            lines = document.lines
+            applied = document.applied
+            refusals = Dictionary(uniqueKeysWithValues: document.refusals.map { ($0.key.rawValue, $0.value) })
+            firstRefused = document.firstRefused
+            createdAt = JSONAnswer.timestamp(document.createdAt)
+            finishedAt = document.finishedAt.map(JSONAnswer.timestamp)
+        }
+    }
+
+    func add(to group: RouterGroup<BasicRequestContext>) {
+        group.post("documents") { request, context in try await submit(request, context) }
+        group.get("documents/{id}") { request, context in
+            let caller = try await service.caller(of: request)
+            let id: UInt64 = try context.parameters.number("id")
+            let jobs = service.jobs
+            guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem("document.unknown") }
+            guard caller == .admin || caller.participantID == document.participant else { throw Problem("auth.forbidden") }
+            return try JSONAnswer.response(DocumentAnswer(document))
+        }
+    }
+
+    /// The media type of a request body, without parameters, lowercased.
+    static func mediaType(_ request: Request) -> String {
+        let value = request.headers[.contentType] ?? "application/json"
+        return value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
+    private func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try await service.caller(of: request)
+        guard case .participant(let participant) = caller else { throw Problem("auth.participant_only") }
+        let fields: DocumentFields
+        let codes: CodeList
+        let pointer: @Sendable (String) -> String
+        switch Self.mediaType(request) {
+        case "application/json":
+            let hasQuery = !(request.uri.query ?? "").isEmpty
+            guard !hasQuery else {
+                throw Problem(
+                    "request.parameter", detail: "a JSON document carries its fields in the body, not in the query",
+                    errors: [.init(pointer: "query", code: "request.parameter")])
+            }
+            let input = try await DocumentInput.decode(from: request)
+            fields = input.documentFields
+            codes = CodeList(input.codes)
+            if input.codes.count != codes.count {
+                throw Problem("document.code_line", detail: "every entry of codes must be one code on one line", errors: [.init(pointer: "/codes", code: "document.code_line")])
+            }
+            pointer = { "/" + $0 }
+        case "text/plain", "application/x-ndjson":
+            fields = try DocumentFields(query: request.uri.query)
+            codes = try await CodeListBody.read(request, format: Self.mediaType(request) == "text/plain" ? .text : .ndjson)
+            pointer = { $0 }
+        default:
+            throw Problem("request.media_type", detail: "send the document as application/json, or its codes as text/plain or application/x-ndjson")
+        }
+        let document = try fields.request(participant: participant.id, codes: codes, pointer: pointer)
+        if let receiver = document.receiver {
+            let participants = service.participants
+            guard try await service.blocking({ try participants.participant(receiver) }) != nil else {
+                throw Problem(
+                    "document.receiver_unknown", detail: "receiver \(receiver) is not registered",
+                    errors: [.init(pointer: pointer("receiver"), code: "document.receiver_unknown")])
+            }
+        }
+        let jobs = service.jobs, logger = context.logger
+        let (opened, isNew): (Document, Bool)
+        do {
+            (opened, isNew) = try await service.jobWorkers.start({ answer in
+                _ = try jobs.submit(document) { document, isNew in answer((document, isNew)) }
+            }, late: { error in
+                logger.error("document job failed", metadata: ["error": "\(error)"])
+            })
+        } catch let error as MarkingError {
+            throw Problem(error)
+        }
+        return try JSONAnswer.response(
+            DocumentAnswer(opened), status: isNew ? .accepted : .ok, headers: [.location: "/api/v1/documents/\(opened.id)"])
+    }
+}
