@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import MarkingCore
 
-/// `GET /codes/{code}` and `GET /codes?code=`: the public check. No token needed; a
-/// caller that sends one and owns the code (or the admin) also sees owner, producer
-/// and order.
+/// `GET /codes/{code}` and `GET /codes?code=`: the public check. No token needed; it
+/// shows the product card of a known code's GTIN (decree C5). A caller that sends a
+/// token and owns the code (or the admin) also sees owner, producer and order.
 struct CodeRoutes {
     let service: MarkingService
 
@@ -31,6 +31,8 @@ struct CodeRoutes {
         var owner: UInt32?
         var producer: UInt32?
         var order: UInt64?
+        /// The product card of the GTIN, for a known code whose GTIN has one; never its owner.
+        var product: ProductRoutes.ProductAnswer?
     }
 
     func add(to group: RouterGroup<BasicRequestContext>) {
@@ -54,8 +56,11 @@ struct CodeRoutes {
             throw Problem(error, pointer: pointer)
         }
         let caller = try await service.optionalCaller(of: request)
-        let store = service.store
-        let check = try await service.blocking { try store.check(code) }
+        let store = service.store, products = service.products
+        let (check, product) = try await service.blocking { () throws -> (CodeCheck, Product?) in
+            let check = try store.check(code)
+            return (check, check.record == nil ? nil : try products.product(code.cis.gtin))
+        }
         var answer = CheckAnswer(
             code: code.humanReadable, elementString: code.formatted(), gtin: code.cis.gtin.description, serial: code.cis.serial.description,
             genuine: check.isGenuine, known: check.record != nil, tail: check.tail.rawValue)
@@ -69,6 +74,7 @@ struct CodeRoutes {
             answer.template = store.catalog.withID(record.templateID)?.name
             answer.selfMade = record.flags.contains(.selfMade)
             answer.emittedAt = JSONAnswer.timestamp(record.emittedAt)
+            answer.product = product.map { ProductRoutes.ProductAnswer($0, showOwner: false) }
             if let caller, caller == .admin || caller.participantID == record.owner {
                 answer.owner = record.owner
                 answer.producer = record.producer

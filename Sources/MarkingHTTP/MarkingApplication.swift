@@ -19,6 +19,7 @@ public enum MarkingApplication {
         CodeRoutes(service: service).add(to: api)
         OrderRoutes(service: service).add(to: api)
         DocumentRoutes(service: service).add(to: api)
+        ProductRoutes(service: service).add(to: api)
         return router
     }
 

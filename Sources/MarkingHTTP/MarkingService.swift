@@ -11,6 +11,8 @@ public final class MarkingService: Sendable {
     public let emitter: Emitter
     public let participants: ParticipantDirectory
     public let tokens: TokenRegistry
+    /// The product cards shown by the public check.
+    public let products: ProductRegister
     public let admin: AdminToken
     /// Where blocking store work runs, off the event loops.
     public let workers: StoreWorkers
@@ -28,6 +30,7 @@ public final class MarkingService: Sendable {
         self.emitter = try Emitter(store: store)
         self.participants = ParticipantDirectory(store: store)
         self.tokens = TokenRegistry(store: store)
+        self.products = ProductRegister(store: store)
         self.admin = admin
         self.workers = workers
         self.jobs = try JobEngine(store: store)

@@ -292,6 +292,43 @@ public enum ProblemCatalog {
                 kk: ("Дене түрі қолдау көрсетілмейді", "application/json, text/plain немесе application/x-ndjson жіберіңіз."),
                 ru: ("Тип тела не поддерживается", "Передайте application/json, text/plain или application/x-ndjson."),
                 en: ("Unsupported media type", "Send application/json, text/plain or application/x-ndjson.")),
+
+            // Products.
+            "product.unknown": entry(
+                .notFound,
+                kk: ("Тауар табылмады", "Бұл GTIN үшін тауар карточкасы тіркелмеген."),
+                ru: ("Товар не найден", "Для этого GTIN карточка товара не зарегистрирована."),
+                en: ("Product not found", "No product card is registered for this GTIN.")),
+            "product.foreign": entry(
+                .forbidden,
+                kk: ("GTIN басқа қатысушыға тиесілі", "Бұл GTIN-ді басқа қатысушы тіркеген; карточканы тек ол өзгерте алады."),
+                ru: ("GTIN принадлежит другому участнику", "Этот GTIN зарегистрирован другим участником; менять карточку может только он."),
+                en: ("GTIN belongs to another participant", "Another participant registered this GTIN; only it may change the card.")),
+            "product.trade_name": entry(
+                .unprocessableContent,
+                kk: ("Сауда атауы қате", "Сауда атауы 1-ден 300-ге дейін таңбадан тұрады."),
+                ru: ("Неверное торговое наименование", "Торговое наименование — от 1 до 300 символов."),
+                en: ("Invalid trade name", "A trade name has 1 to 300 characters.")),
+            "product.text": entry(
+                .unprocessableContent,
+                kk: ("Мәтін өрісі қате", "Мәтін өрісі бос емес және 300 таңбадан аспайды."),
+                ru: ("Неверное текстовое поле", "Текстовое поле непустое и не длиннее 300 символов."),
+                en: ("Invalid text field", "A text field is not blank and has at most 300 characters.")),
+            "product.country": entry(
+                .unprocessableContent,
+                kk: ("Ел коды қате", "Елді ISO 3166-1 екі әріпті кодымен көрсетіңіз, мысалы KZ."),
+                ru: ("Неверный код страны", "Укажите страну двухбуквенным кодом ISO 3166-1, например KZ."),
+                en: ("Invalid country code", "Give the country as an ISO 3166-1 alpha-2 code such as KZ.")),
+            "product.date": entry(
+                .unprocessableContent,
+                kk: ("Күн қате", "Күнді ЖЖЖЖ-АА-КК түрінде көрсетіңіз."),
+                ru: ("Неверная дата", "Укажите дату в виде ГГГГ-ММ-ДД."),
+                en: ("Invalid date", "Give the date as YYYY-MM-DD.")),
+            "product.price": entry(
+                .unprocessableContent,
+                kk: ("Баға қате", "Баға — теңгемен, бөлшек бөлігінде ең көбі екі цифр, мысалы \"1250.50\"."),
+                ru: ("Неверная цена", "Цена — в тенге, не более двух знаков после точки, например \"1250.50\"."),
+                en: ("Invalid price", "A price is in tenge with at most two decimals, such as \"1250.50\".")),
         ]
         for code in [
             "code.empty", "code.too_long", "code.expected_ai", "code.gtin_digits", "code.gtin_check_digit",

@@ -1,0 +1,75 @@
+import Foundation
+import MarkingCore
+import Synchronization
+
+/// A product card: what a public code check shows about a GTIN (decree C5, C18).
+public struct Product: Sendable, Codable, Equatable {
+    /// The GTIN, 14 digits.
+    public var gtin: String
+    /// The participant that registered the GTIN; only it may change the card.
+    public var owner: UInt32
+    public var tradeName: String
+    public var producer: String?
+    public var importer: String?
+    /// ISO 3166-1 alpha-2 country of production.
+    public var country: String?
+    /// The code template the GTIN's codes use.
+    public var template: String?
+    public var customsDeclaration: String?
+    /// `YYYY-MM-DD`.
+    public var customsDeclarationDate: String?
+    public var productionPlace: String?
+    /// `YYYY-MM-DD`.
+    public var productionDate: String?
+    /// Certificate or declaration of conformity.
+    public var certificate: String?
+    /// Retail price in tenge, a decimal string with at most two fraction digits.
+    public var price: String?
+    /// Milliseconds since 1970 UTC.
+    public var updatedAt: UInt64
+}
+
+/// Why a product card cannot be stored.
+public enum ProductRefusal: Error, Sendable, Equatable {
+    /// The GTIN is registered by another participant.
+    case foreign(owner: UInt32)
+}
+
+/// The product cards, as JSON in the store's `products` family under the 14 GTIN
+/// digits. One per service: the check that a GTIN is not someone else's and the
+/// write happen under one lock, so two participants cannot both claim a GTIN.
+public final class ProductRegister: Sendable {
+    let store: MarkingStore
+    private let claimLock = Mutex<Void>(())
+
+    public init(store: MarkingStore) { self.store = store }
+
+    static func key(_ gtin: GTIN) -> [UInt8] { Array(gtin.description.utf8) }
+
+    /// The card of `gtin`, `nil` when none is registered.
+    public func product(_ gtin: GTIN) throws(MarkingError) -> Product? {
+        do {
+            guard let bytes = try store.database.get(Self.key(gtin), in: store.families.products) else { return nil }
+            return try JSONDecoder().decode(Product.self, from: Data(bytes))
+        } catch {
+            throw MarkingError(.store, "cannot read product \(gtin): \(error)")
+        }
+    }
+
+    /// Stores `product` (its owner set to the caller), durably; refuses a GTIN
+    /// another participant registered. Returns the card and whether it is new.
+    public func put(_ product: Product) throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> {
+        let gtin = try GTIN(product.gtin)
+        return try claimLock.withLock { _ throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> in
+            let existing = try self.product(gtin)
+            if let existing, existing.owner != product.owner { return .failure(.foreign(owner: existing.owner)) }
+            do {
+                let bytes = Array(try JSONEncoder().encode(product))
+                try store.database.put(Self.key(gtin), bytes, in: store.families.products, sync: true)
+            } catch {
+                throw MarkingError(.store, "cannot store product \(gtin): \(error)")
+            }
+            return .success((product, existing == nil))
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import MarkingCore
+
+/// `PUT /products/{gtin}` (a producer or importer: registers or updates the GTIN's
+/// card; the first to register a GTIN keeps it) and `GET /products/{gtin}` (anyone:
+/// the card is what the public check shows anyway).
+struct ProductRoutes {
+    let service: MarkingService
+
+    /// The body of `PUT /products/{gtin}`.
+    struct ProductInput: JSONInput {
+        var tradeName: String
+        var producer: String?
+        var importer: String?
+        var country: String?
+        var template: String?
+        var customsDeclaration: String?
+        var customsDeclarationDate: String?
+        var productionPlace: String?
+        var productionDate: String?
+        var certificate: String?
+        var price: String?
+
+        static let fields: Set<String> = [
+            "tradeName", "producer", "importer", "country", "template", "customsDeclaration", "customsDeclarationDate",
+            "productionPlace", "productionDate", "certificate", "price",
+        ]
+    }
+
+    /// A card as answered: everything but the internal timestamp format.
+    struct ProductAnswer: Encodable {
+        var gtin: String
+        var owner: UInt32?
+        var tradeName: String
+        var producer: String?
+        var importer: String?
+        var country: String?
+        var template: String?
+        var customsDeclaration: String?
+        var customsDeclarationDate: String?
+        var productionPlace: String?
+        var productionDate: String?
+        var certificate: String?
+        var price: String?
+        var updatedAt: String
+
+        /// `showOwner` is false for the public.
+        init(_ product: Product, showOwner: Bool) {
+            gtin = product.gtin
+            owner = showOwner ? product.owner : nil
+            tradeName = product.tradeName
+            producer = product.producer
+            importer = product.importer
+            country = product.country
+            template = product.template
+            customsDeclaration = product.customsDeclaration
+            customsDeclarationDate = product.customsDeclarationDate
+            productionPlace = product.productionPlace
+            productionDate = product.productionDate
+            certificate = product.certificate
+            price = product.price
+            updatedAt = JSONAnswer.timestamp(product.updatedAt)
+        }
+    }
+
+    func add(to group: RouterGroup<BasicRequestContext>) {
+        group.put("products/{gtin}") { request, context in try await put(request, context) }
+        group.get("products/{gtin}") { request, context in
+            let gtin = try Self.gtin(context)
+            let caller = try await service.optionalCaller(of: request)
+            let products = service.products
+            guard let product = try await service.blocking({ try products.product(gtin) }) else { throw Problem("product.unknown") }
+            let showOwner = caller == .admin || (caller?.participantID).map { $0 == product.owner } == true
+            return try JSONAnswer.response(ProductAnswer(product, showOwner: showOwner))
+        }
+    }
+
+    /// The GTIN of the path, check digit verified.
+    static func gtin(_ context: BasicRequestContext) throws(Problem) -> GTIN {
+        let text = context.parameters.get("gtin") ?? ""
+        do { return try GTIN(text) } catch { throw Problem(error, pointer: "gtin") }
+    }
+
+    /// Checks the card's fields, each with its own code and pointer.
+    static func validate(_ input: ProductInput, catalog: TemplateCatalog) throws(Problem) -> ProductInput {
+        var input = input
+        input.tradeName = input.tradeName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !input.tradeName.isEmpty, input.tradeName.count <= 300 else {
+            throw Problem("product.trade_name", detail: "a trade name has 1 to 300 characters", errors: [.init(pointer: "/tradeName", code: "product.trade_name")])
+        }
+        let texts: [(String, String?)] = [
+            ("producer", input.producer), ("importer", input.importer), ("customsDeclaration", input.customsDeclaration),
+            ("productionPlace", input.productionPlace), ("certificate", input.certificate),
+        ]
+        for (name, value) in texts {
+            if let value, value.trimmingCharacters(in: .whitespaces).isEmpty || value.count > 300 {
+                throw Problem("product.text", detail: "\(name) has 1 to 300 characters", errors: [.init(pointer: "/\(name)", code: "product.text")])
+            }
+        }
+        if let country = input.country {
+            guard country.count == 2, country.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
+                throw Problem("product.country", detail: "country '\(country)' is not an ISO 3166-1 alpha-2 code such as KZ", errors: [.init(pointer: "/country", code: "product.country")])
+            }
+        }
+        if let template = input.template {
+            do { _ = try catalog.named(template) } catch { throw Problem(error, pointer: "/template") }
+        }
+        for (name, value) in [("customsDeclarationDate", input.customsDeclarationDate), ("productionDate", input.productionDate)] {
+            if let value, !isDate(value) {
+                throw Problem("product.date", detail: "\(name) '\(value)' is not a date YYYY-MM-DD", errors: [.init(pointer: "/\(name)", code: "product.date")])
+            }
+        }
+        if let price = input.price, !isPrice(price) {
+            throw Problem("product.price", detail: "price '\(price)' is not an amount such as 1250 or 1250.50", errors: [.init(pointer: "/price", code: "product.price")])
+        }
+        return input
+    }
+
+    /// A calendar date `YYYY-MM-DD` that exists.
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day)
+        guard let date = calendar.date(from: components) else { return false }
+        let back = calendar.dateComponents([.year, .month, .day], from: date)
+        return back.year == year && back.month == month && back.day == day
+    }
+
+    /// Up to 12 whole digits and at most 2 fraction digits.
+    static func isPrice(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), (1...12).contains(parts[0].count) else { return false }
+        if parts.count == 2, !(1...2).contains(parts[1].count) { return false }
+        return parts.allSatisfy { $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
+    }
+
+    private func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try await service.caller(of: request)
+        guard case .participant(let participant) = caller,
+              participant.roles.contains(.producer) || participant.roles.contains(.importer)
+        else { throw Problem("auth.role") }
+        let gtin = try Self.gtin(context)
+        let input = try Self.validate(try await ProductInput.decode(from: request), catalog: service.store.catalog)
+        let product = Product(
+            gtin: gtin.description, owner: participant.id, tradeName: input.tradeName, producer: input.producer, importer: input.importer,
+            country: input.country, template: input.template, customsDeclaration: input.customsDeclaration,
+            customsDeclarationDate: input.customsDeclarationDate, productionPlace: input.productionPlace,
+            productionDate: input.productionDate, certificate: input.certificate, price: input.price, updatedAt: MarkingStore.now())
+        let products = service.products
+        switch try await service.blocking({ try products.put(product) }) {
+        case .success(let (stored, isNew)):
+            return try JSONAnswer.response(
+                ProductAnswer(stored, showOwner: true), status: isNew ? .created : .ok, headers: [.location: "/api/v1/products/\(gtin)"])
+        case .failure(.foreign):
+            throw Problem("product.foreign", detail: "GTIN \(gtin) is registered by another participant")
+        }
+    }
+}
