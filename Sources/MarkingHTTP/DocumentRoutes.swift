@@ -34,8 +34,16 @@ struct DocumentRoutes {
         var firstRefused: [Refusal]
         var createdAt: String
         var finishedAt: String?
+        /// Steps done and to do (each code is read, checked and written), while the
+        /// document runs.
+        var progress: Progress?
 
-        init(_ document: Document) {
+        struct Progress: Encodable {
+            var completed: Int
+            var total: Int
+        }
+
+        init(_ document: Document, progress: JobProgress? = nil) {
             id = document.id
             type = document.type.rawValue
             participant = document.participant
@@ -54,6 +62,9 @@ struct DocumentRoutes {
             firstRefused = document.firstRefused
             createdAt = JSONAnswer.timestamp(document.createdAt)
             finishedAt = document.finishedAt.map(JSONAnswer.timestamp)
+            if document.state == .inProgress, let progress {
+                self.progress = Progress(completed: min(progress.completed, progress.total), total: progress.total)
+            }
         }
     }
 
@@ -65,7 +76,7 @@ struct DocumentRoutes {
             let jobs = service.jobs
             guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem("document.unknown") }
             guard caller == .admin || caller.participantID == document.participant else { throw Problem("auth.forbidden") }
-            return try JSONAnswer.response(DocumentAnswer(document))
+            return try JSONAnswer.response(DocumentAnswer(document, progress: service.running.progress(id)))
         }
     }
 
@@ -112,11 +123,20 @@ struct DocumentRoutes {
                     errors: [.init(pointer: pointer("receiver"), code: "document.receiver_unknown")])
             }
         }
-        let jobs = service.jobs, logger = context.logger
+        let jobs = service.jobs, running = service.running, logger = context.logger
         let (opened, isNew): (Document, Bool)
         do {
             (opened, isNew) = try await service.jobWorkers.start({ answer in
-                _ = try jobs.submit(document) { document, isNew in answer((document, isNew)) }
+                let progress = JobProgress()
+                var id: UInt64?
+                defer { if let id { running.finished(id) } }
+                _ = try jobs.submit(document, progress: progress) { document, isNew in
+                    if isNew {
+                        id = document.id
+                        running.started(document.id, progress)
+                    }
+                    answer((document, isNew))
+                }
             }, late: { error in
                 logger.error("document job failed", metadata: ["error": "\(error)"])
             })

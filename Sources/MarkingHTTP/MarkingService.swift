@@ -22,6 +22,8 @@ public final class MarkingService: Sendable {
     /// Where documents run: their own queue, so a ten-million-code job does not hold
     /// the threads that answer code checks.
     public let jobWorkers: StoreWorkers
+    /// The progress of the documents running in this process.
+    public let running = RunningDocuments()
 
     /// Opens the service over an open `store`. Marks orders a crash left in progress
     /// as interrupted (see ``Emitter``).

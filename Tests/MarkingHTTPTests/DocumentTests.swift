@@ -81,6 +81,7 @@ struct DocumentTests {
             #expect(done["state"] as? String == "CHECKED_OK")
             #expect(done["applied"] as? Int == 500)
             #expect((done["firstRefused"] as? [Any])?.isEmpty == true)
+            #expect(done["progress"] == nil)
             for code in codes.prefix(20) {
                 #expect(try service.store.check(try CodeParser().parse(code)).record?.owner == UInt32(shop.id))
             }
@@ -301,6 +302,43 @@ struct DocumentTests {
                 expectProblem(response, "document.too_many_codes", .contentTooLarge)
             }
             #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("A 20,000-code list streams over a live connection; while it runs, progress never passes its total")
+    func liveStreamedList() async throws {
+        try await TestServer.run(live: true) { client, service in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_003), quantity: 20_000, template: "s7-93")
+            let list = try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                response.body
+            }
+            let accepted = try await client.execute(
+                uri: "/api/v1/documents?type=UTILISATION&number=LIVE-1", method: .post,
+                headers: listHeaders(token: producer.token, contentType: "text/plain"), body: list
+            ) { response in
+                #expect(response.status == .accepted, "\(text(response))")
+                return object(response)
+            }
+            #expect(accepted["lines"] as? Int == 20_000)
+            let documentID = try #require(accepted["id"] as? Int)
+            var final: [String: Any] = [:]
+            for _ in 0..<2_000 {
+                final = try await client.execute(uri: "/api/v1/documents/\(documentID)", method: .get, headers: headers(token: producer.token)) { response in
+                    object(response)
+                }
+                guard final["state"] as? String == "IN_PROGRESS" else { break }
+                if let progress = final["progress"] as? [String: Int] {
+                    #expect([0, 60_000].contains(progress["total"] ?? -1))
+                    #expect((progress["completed"] ?? -1) <= (progress["total"] ?? 0))
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(final["state"] as? String == "CHECKED_OK", "\(final)")
+            #expect(final["applied"] as? Int == 20_000)
+            #expect(final["progress"] == nil)
+            let first = String(String(buffer: list).prefix { $0 != "\n" })
+            #expect(try service.store.check(try CodeParser().parse(first)).record?.status == .applied)
         }
     }
 }
