@@ -39,8 +39,13 @@ public final class MarkingService: Sendable {
         self.jobWorkers = StoreWorkers(label: "marking.http.documents")
     }
 
-    /// Closes the store; call once the server has stopped.
-    public func close() { store.close() }
+    /// Waits for the documents running in the background to finish (each is all or
+    /// nothing, so waiting is what keeps a stop from turning them `INTERRUPTED`), then
+    /// closes the store; call once the server has stopped.
+    public func close() {
+        jobWorkers.drain()
+        store.close()
+    }
 
     /// Runs blocking work on the workers, turning engine errors into problems.
     func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

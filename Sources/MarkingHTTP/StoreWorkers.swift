@@ -19,6 +19,12 @@ public struct StoreWorkers: Sendable {
         }
     }
 
+    /// Blocks until every piece of work started before the call has returned: a
+    /// barrier on the queue. The store is closed only after this.
+    public func drain() {
+        queue.sync(flags: .barrier) {}
+    }
+
     /// Runs `body` on the worker queue and resumes the caller with the first value
     /// `body` hands to `answer`, while `body` goes on: a document's id is answered as
     /// soon as it is stored, its job runs on. An error `body` throws before answering

@@ -32,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         let service = try reportingErrors { try MarkingService(store: markingStore, admin: admin) }
+        // Runs before the store's own close: documents still running finish first.
+        defer { service.close() }
         var logger = Logger(label: "marking-server")
         logger.logLevel = .info
         var standardError = StandardError()
