@@ -35,7 +35,11 @@ enum CodeListBody {
             guard received <= maximumBytes else {
                 throw Problem("request.too_large", detail: "a code list may have at most \(maximumBytes) bytes")
             }
-            let newlines = chunk.readableBytesView.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            let newlines = chunk.withUnsafeReadableBytes { bytes in
+                var count = 0
+                for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
+                return count
+            }
             lines += newlines
             guard lines <= maximumLines else { throw tooMany(maximumLines) }
             switch format {
