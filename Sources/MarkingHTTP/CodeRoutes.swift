@@ -35,7 +35,7 @@ struct CodeRoutes {
         var product: ProductRoutes.ProductAnswer?
     }
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add(to group: RouterGroup<APIRequestContext>) {
         group.get("codes/{code}") { request, context in
             guard let raw = context.parameters.get("code") else { throw Problem("code.empty") }
             return try await check(PercentDecoding.bytes(raw), pointer: "code", request)

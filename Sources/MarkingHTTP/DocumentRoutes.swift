@@ -68,7 +68,7 @@ struct DocumentRoutes {
         }
     }
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add(to group: RouterGroup<APIRequestContext>) {
         group.post("documents") { request, context in try await submit(request, context) }
         group.get("documents/{id}") { request, context in
             let caller = try await service.caller(of: request)
@@ -86,7 +86,7 @@ struct DocumentRoutes {
         return value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
-    private func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func submit(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try await service.caller(of: request)
         guard case .participant(let participant) = caller else { throw Problem("auth.participant_only") }
         let fields: DocumentFields

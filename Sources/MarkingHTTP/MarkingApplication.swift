@@ -6,8 +6,9 @@ import NIOCore
 /// `buildApplication` for `marking-server serve`.
 public enum MarkingApplication {
     /// The routes, all under `/api/v1`, behind the problem middleware.
-    public static func buildRouter(service: MarkingService) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func buildRouter(service: MarkingService) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: AuditMiddleware(trail: service.audit))
         router.add(middleware: ProblemMiddleware())
         let api = router.group("api/v1")
         api.get("health") { _, _ in
@@ -20,6 +21,7 @@ public enum MarkingApplication {
         OrderRoutes(service: service).add(to: api)
         DocumentRoutes(service: service).add(to: api)
         ProductRoutes(service: service).add(to: api)
+        AuditRoutes(service: service).add(to: api)
         return router
     }
 

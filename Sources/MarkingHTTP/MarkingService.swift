@@ -24,6 +24,8 @@ public final class MarkingService: Sendable {
     public let jobWorkers: StoreWorkers
     /// The progress of the documents running in this process.
     public let running = RunningDocuments()
+    /// The audit trail of every mutating call and code check.
+    public let audit: AuditTrail
 
     /// Opens the service over an open `store`. Marks orders a crash left in progress
     /// as interrupted (see ``Emitter``).
@@ -37,6 +39,7 @@ public final class MarkingService: Sendable {
         self.workers = workers
         self.jobs = try JobEngine(store: store)
         self.jobWorkers = StoreWorkers(label: "marking.http.documents")
+        self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)
     }
 
     /// Waits for the documents running in the background to finish (each is all or
@@ -44,6 +47,7 @@ public final class MarkingService: Sendable {
     /// closes the store; call once the server has stopped.
     public func close() {
         jobWorkers.drain()
+        workers.drain()
         store.close()
     }
 

@@ -45,7 +45,7 @@ struct OrderRoutes {
         }
     }
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add(to group: RouterGroup<APIRequestContext>) {
         group.post("orders") { request, _ in try await place(request) }
         group.get("orders/{id}") { request, context in
             let order = try await visibleOrder(request, context)
@@ -87,7 +87,7 @@ struct OrderRoutes {
     }
 
     /// The order of the path, after checking the caller may see it.
-    private func visibleOrder(_ request: Request, _ context: BasicRequestContext) async throws -> EmissionOrder {
+    private func visibleOrder(_ request: Request, _ context: APIRequestContext) async throws -> EmissionOrder {
         let caller = try await service.caller(of: request)
         let id: UInt64 = try context.parameters.number("id")
         let emitter = service.emitter
@@ -96,7 +96,7 @@ struct OrderRoutes {
         return order
     }
 
-    private func codes(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func codes(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let order = try await visibleOrder(request, context)
         let formatName = PercentDecoding.queryValue("format", in: request.uri.query).map { String(decoding: $0, as: UTF8.self) } ?? "text"
         guard let format = CodeListFormat(rawValue: formatName) else {

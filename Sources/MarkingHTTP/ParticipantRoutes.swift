@@ -50,7 +50,7 @@ struct ParticipantRoutes {
         }
     }
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add(to group: RouterGroup<APIRequestContext>) {
         group.post("participants") { request, _ in try await register(request) }
         group.get("participants/{id}/tokens") { request, context in try await listTokens(request, context) }
         group.post("participants/{id}/tokens") { request, context in try await issueToken(request, context) }
@@ -98,7 +98,7 @@ struct ParticipantRoutes {
     }
 
     /// The participant of the path, after checking the caller may act for it.
-    private func participant(_ request: Request, _ context: BasicRequestContext) async throws -> Participant {
+    private func participant(_ request: Request, _ context: APIRequestContext) async throws -> Participant {
         let id: UInt32 = try context.parameters.number("id")
         try await service.caller(of: request).requireAdminOrSelf(id)
         let participants = service.participants
@@ -108,21 +108,21 @@ struct ParticipantRoutes {
         return participant
     }
 
-    private func listTokens(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func listTokens(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let participant = try await participant(request, context)
         let tokens = service.tokens
         let active = try await service.blocking { try tokens.active(for: participant.id) }
         return try JSONAnswer.response(active.map { TokenAnswer($0) })
     }
 
-    private func issueToken(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func issueToken(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let participant = try await participant(request, context)
         let tokens = service.tokens
         let (token, secret) = try await service.blocking { try tokens.issue(for: participant.id) }
         return try JSONAnswer.response(TokenAnswer(token, secret: secret), status: .created)
     }
 
-    private func revokeToken(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func revokeToken(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let participant = try await participant(request, context)
         let tokenID: UInt64 = try context.parameters.number("tokenId")
         let tokens = service.tokens

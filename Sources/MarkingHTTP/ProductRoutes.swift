@@ -64,7 +64,7 @@ struct ProductRoutes {
         }
     }
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add(to group: RouterGroup<APIRequestContext>) {
         group.put("products/{gtin}") { request, context in try await put(request, context) }
         group.get("products/{gtin}") { request, context in
             let gtin = try Self.gtin(context)
@@ -77,7 +77,7 @@ struct ProductRoutes {
     }
 
     /// The GTIN of the path, check digit verified.
-    static func gtin(_ context: BasicRequestContext) throws(Problem) -> GTIN {
+    static func gtin(_ context: APIRequestContext) throws(Problem) -> GTIN {
         let text = context.parameters.get("gtin") ?? ""
         do { return try GTIN(text) } catch { throw Problem(error, pointer: "gtin") }
     }
@@ -140,7 +140,7 @@ struct ProductRoutes {
         return parts.allSatisfy { $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
     }
 
-    private func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func put(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try await service.caller(of: request)
         guard case .participant(let participant) = caller,
               participant.roles.contains(.producer) || participant.roles.contains(.importer)

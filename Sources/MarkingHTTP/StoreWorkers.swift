@@ -4,7 +4,7 @@ import Dispatch
 /// concurrent Dispatch queue, off the NIO event loops, and resumes the caller's task
 /// with the result.
 public struct StoreWorkers: Sendable {
-    private let queue: DispatchQueue
+    fileprivate let queue: DispatchQueue
 
     public init(label: String = "marking.http.store") {
         queue = DispatchQueue(label: label, qos: .userInitiated, attributes: .concurrent)
@@ -47,5 +47,13 @@ public struct StoreWorkers: Sendable {
                 }
             }
         }
+    }
+}
+
+extension StoreWorkers {
+    /// Queues `body` on the workers without waiting for it: for work whose result
+    /// nobody needs, such as an audit line. ``drain()`` waits for it too.
+    public func submit(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
     }
 }

@@ -1,0 +1,108 @@
+import Foundation
+import MarkingCore
+import RocksDB
+import Synchronization
+
+/// The audit trail in the store's `audit` column family.
+///
+/// Keys are the time in milliseconds (8 bytes big-endian) and a per-process sequence
+/// (8 bytes big-endian), so a scan by key is a scan by time; values are
+/// ``AuditEntry`` JSON. Writes go to the store workers without being awaited: a
+/// request never waits for its own audit line.
+public final class AuditTrail: Sendable {
+    /// The most entries one read returns; the rest comes through its `next` cursor.
+    public static let pageLimit = 10_000
+
+    private let store: MarkingStore
+    private let tokens: TokenRegistry
+    private let admin: AdminToken
+    private let workers: StoreWorkers
+    private let sequence = Atomic<UInt64>(0)
+
+    init(store: MarkingStore, tokens: TokenRegistry, admin: AdminToken, workers: StoreWorkers) {
+        self.store = store
+        self.tokens = tokens
+        self.admin = admin
+        self.workers = workers
+    }
+
+    /// What the middleware knows about a finished call.
+    struct Call: Sendable {
+        var secret: BearerSecret?
+        var ip: String
+        var method: String
+        var route: String
+        var status: Int
+        var count: Int?
+    }
+
+    /// Records `call` in the background: the token is resolved to its participant and
+    /// the entry written on the workers; failures lose the line, never the request.
+    func record(_ call: Call) {
+        let ms = UInt64(Date().timeIntervalSince1970 * 1000)
+        let seq = sequence.add(1, ordering: .relaxed).newValue
+        let store = store, tokens = tokens, admin = admin
+        workers.submit {
+            var entry = AuditEntry(
+                time: JSONAnswer.timestamp(ms), ms: ms, actor: "public", participant: nil, ip: call.ip,
+                method: call.method, route: call.route, status: call.status, count: call.count)
+            if let secret = call.secret {
+                if admin.matches(secret) {
+                    entry.actor = "admin"
+                } else if let token = try? tokens.resolve(secret) {
+                    entry.actor = "participant"
+                    entry.participant = token.participant
+                }
+            }
+            guard let value = try? JSONEncoder.api.encode(entry) else { return }
+            try? store.database.put(Self.key(ms: ms, seq: seq), Array(value), in: store.families.audit, sync: false)
+        }
+    }
+
+    /// The key of an entry.
+    static func key(ms: UInt64, seq: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: ms.bigEndian) { Array($0) } + withUnsafeBytes(of: seq.bigEndian) { Array($0) }
+    }
+
+    /// One page of entries.
+    public struct Page: Codable, Sendable {
+        public var entries: [AuditEntry]
+        /// The cursor to pass as `cursor` for the next page; `nil` at the end.
+        public var next: String?
+    }
+
+    /// What to read: the time range `[from, to)` in milliseconds, optionally only one
+    /// actor, from `cursor` (a key in hex) when continuing.
+    struct Query: Sendable {
+        var from: UInt64 = 0
+        var to: UInt64 = .max
+        var actor: String?
+        var participant: UInt32?
+        var cursor: [UInt8]?
+        var limit: Int = AuditTrail.pageLimit
+    }
+
+    /// Reads one page; blocking, run it on the workers.
+    func page(_ query: Query) throws -> Page {
+        var lower = Self.key(ms: query.from, seq: 0)
+        if let after = query.cursor, lower.lexicographicallyPrecedes(after) { lower = after }
+        let upper = Self.key(ms: query.to, seq: 0)
+        guard lower.lexicographicallyPrecedes(upper) else { return Page(entries: [], next: nil) }
+        let cursor = try Cursor(store.database, family: store.families.audit, from: lower, to: upper)
+        let decoder = JSONDecoder()
+        var entries: [AuditEntry] = []
+        while cursor.isValid {
+            if entries.count == query.limit {
+                return Page(entries: entries, next: cursor.key.map { String(format: "%02x", $0) }.joined())
+            }
+            if let entry = try? decoder.decode(AuditEntry.self, from: Data(cursor.value)),
+                query.actor.map({ $0 == entry.actor }) ?? true, query.participant.map({ $0 == entry.participant }) ?? true
+            {
+                entries.append(entry)
+            }
+            cursor.next()
+        }
+        try cursor.checkStatus()
+        return Page(entries: entries, next: nil)
+    }
+}
