@@ -123,20 +123,21 @@ struct DocumentRoutes {
                     errors: [.init(pointer: pointer("receiver"), code: "document.receiver_unknown")])
             }
         }
-        let jobs = service.jobs, running = service.running, logger = context.logger
+        let jobs = service.jobs, running = service.running, logger = context.logger, metrics = service.metrics
         let (opened, isNew): (Document, Bool)
         do {
             (opened, isNew) = try await service.jobWorkers.start({ answer in
                 let progress = JobProgress()
                 var id: UInt64?
                 defer { if let id { running.finished(id) } }
-                _ = try jobs.submit(document, progress: progress) { document, isNew in
+                let finished = try jobs.submit(document, progress: progress) { document, isNew in
                     if isNew {
                         id = document.id
                         running.started(document.id, progress)
                     }
                     answer((document, isNew))
                 }
+                if id != nil { metrics.documentFinished(state: finished.state.rawValue) }
             }, late: { error in
                 logger.error("document job failed", metadata: ["error": "\(error)"])
             })

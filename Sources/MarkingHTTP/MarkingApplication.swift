@@ -8,6 +8,7 @@ public enum MarkingApplication {
     /// The routes, all under `/api/v1`, behind the problem middleware.
     public static func buildRouter(service: MarkingService) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: service.metrics))
         router.add(middleware: AuditMiddleware(trail: service.audit))
         router.add(middleware: ProblemMiddleware())
         let api = router.group("api/v1")
@@ -22,6 +23,11 @@ public enum MarkingApplication {
         DocumentRoutes(service: service).add(to: api)
         ProductRoutes(service: service).add(to: api)
         AuditRoutes(service: service).add(to: api)
+        api.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
+        }
         return router
     }
 

@@ -26,6 +26,8 @@ public final class MarkingService: Sendable {
     public let running = RunningDocuments()
     /// The audit trail of every mutating call and code check.
     public let audit: AuditTrail
+    /// Requests, latencies, codes emitted and documents, for `GET /metrics`.
+    public let metrics = APIMetrics()
 
     /// Opens the service over an open `store`. Marks orders a crash left in progress
     /// as interrupted (see ``Emitter``).

@@ -81,6 +81,7 @@ struct OrderRoutes {
         let order = try await service.blocking {
             try emitter.emit(EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id))
         }
+        service.metrics.codesEmitted(quantity)
         return try JSONAnswer.response(
             OrderAnswer(order, catalog: service.store.catalog), status: .created,
             headers: [.location: "/api/v1/orders/\(order.id)"])
