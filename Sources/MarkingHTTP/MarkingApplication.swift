@@ -23,6 +23,11 @@ public enum MarkingApplication {
         DocumentRoutes(service: service).add(to: api)
         ProductRoutes(service: service).add(to: api)
         AuditRoutes(service: service).add(to: api)
+        api.get("openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml + "\n")))
+        }
         api.get("metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
