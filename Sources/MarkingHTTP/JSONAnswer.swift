@@ -12,7 +12,9 @@ enum JSONAnswer {
 
     /// Milliseconds since 1970 as ISO 8601 UTC with milliseconds.
     static func timestamp(_ milliseconds: UInt64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        // Half a millisecond's tenth on top: the formatter truncates, and a Double of
+        // milliseconds / 1000 often lies just below the true value (.902 read as .901).
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000 + 0.00005)
             .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
