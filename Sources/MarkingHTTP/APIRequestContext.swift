@@ -7,6 +7,8 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer of the connection; `nil` when the transport has none (router tests).
     public let remoteAddress: SocketAddress?
+    /// What the route tells the audit trail (code counts).
+    let auditNote = AuditNote()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

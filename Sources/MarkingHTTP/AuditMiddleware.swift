@@ -17,10 +17,12 @@ struct AuditMiddleware: RouterMiddleware {
         do {
             let response = try await next(request, context)
             call.status = response.status.code
+            call.count = context.auditNote.count
             trail.record(call)
             return response
         } catch {
             call.status = ProblemMiddleware<Context>.problem(for: error).status.code
+            call.count = context.auditNote.count
             trail.record(call)
             throw error
         }

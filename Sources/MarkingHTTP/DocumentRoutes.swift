@@ -114,6 +114,7 @@ struct DocumentRoutes {
         default:
             throw Problem("request.media_type", detail: "send the document as application/json, or its codes as text/plain or application/x-ndjson")
         }
+        context.auditNote.count = codes.count
         let document = try fields.request(participant: participant.id, codes: codes, pointer: pointer)
         if let receiver = document.receiver {
             let participants = service.participants

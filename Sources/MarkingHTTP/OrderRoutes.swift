@@ -46,7 +46,7 @@ struct OrderRoutes {
     }
 
     func add(to group: RouterGroup<APIRequestContext>) {
-        group.post("orders") { request, _ in try await place(request) }
+        group.post("orders") { request, context in try await place(request, context) }
         group.get("orders/{id}") { request, context in
             let order = try await visibleOrder(request, context)
             return try JSONAnswer.response(OrderAnswer(order, catalog: service.store.catalog))
@@ -70,13 +70,14 @@ struct OrderRoutes {
         return (gtin, input.quantity, template)
     }
 
-    private func place(_ request: Request) async throws -> Response {
+    private func place(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try await service.caller(of: request)
         guard case .participant(let participant) = caller,
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
         else { throw Problem("auth.role") }
         let input = try await OrderInput.decode(from: request)
         let (gtin, quantity, template) = try Self.validate(input, catalog: service.store.catalog)
+        context.auditNote.count = quantity
         let emitter = service.emitter
         let order = try await service.blocking {
             try emitter.emit(EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id))

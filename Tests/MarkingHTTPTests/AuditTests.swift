@@ -33,6 +33,8 @@ struct AuditTests {
             #expect(entries.map { "\($0["method"] ?? "") \($0["status"] ?? "")" } == ["POST 201", "POST 201", "GET 422", "POST 401"])
             #expect(entries.map { $0["actor"] as? String } == ["admin", "participant", "public", "public"])
             #expect(entries[1]["participant"] as? Int == producer.id)
+            #expect(entries[1]["count"] as? Int == 2)
+            #expect(entries[0]["count"] == nil)
             #expect(entries[0]["route"] as? String == "/api/v1/participants")
             #expect(entries[2]["route"] as? String == "/api/v1/codes?code=nonsense")
             for entry in entries {
@@ -77,6 +79,17 @@ struct AuditTests {
                     expectProblem(response, "request.parameter", .badRequest)
                 }
             }
+        }
+    }
+
+    @Test("A document's entry counts the codes of its list")
+    func countsDocumentCodes() async throws {
+        try await TestServer.run { client, service in
+            _ = try await introducedCodes(client, count: 3)
+            let (entries, _) = try await auditEntries(client, service)
+            let documents = entries.filter { ($0["route"] as? String)?.hasPrefix("/api/v1/documents?") == true }
+            #expect(documents.count == 2)
+            #expect(documents.allSatisfy { $0["count"] as? Int == 3 && $0["status"] as? Int == 202 })
         }
     }
 
