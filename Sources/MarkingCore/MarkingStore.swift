@@ -29,12 +29,15 @@ public final class MarkingStore: Sendable {
         public let audit: ColumnFamily
         /// Sequences and other small engine state.
         public let meta: ColumnFamily
+        /// Reports of suspected fakes sent by the public, by id.
+        public let violations: ColumnFamily
 
         static let descriptors: [ColumnFamilyDescriptor] = [
             .init(name: "codes", profile: .bulk),
             .init(name: "counters"), .init(name: "orders"), .init(name: "documents"),
             .init(name: "aggregates", profile: .bulk), .init(name: "participants"),
             .init(name: "products"), .init(name: "audit", profile: .bulk), .init(name: "meta"),
+            .init(name: "violations"),
         ]
 
         init(_ database: Database) throws {
@@ -47,6 +50,7 @@ public final class MarkingStore: Sendable {
             products = try database.family("products")
             audit = try database.family("audit")
             meta = try database.family("meta")
+            violations = try database.family("violations")
         }
     }
 

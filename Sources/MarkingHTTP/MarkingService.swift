@@ -26,6 +26,8 @@ public final class MarkingService: Sendable {
     public let running = RunningDocuments()
     /// The audit trail of every mutating call and code check.
     public let audit: AuditTrail
+    /// Reports of suspected fakes from the public.
+    public let violations: ViolationReports
     /// Requests, latencies, codes emitted and documents, for `GET /metrics`.
     public let metrics = APIMetrics()
 
@@ -41,6 +43,7 @@ public final class MarkingService: Sendable {
         self.workers = workers
         self.jobs = try JobEngine(store: store)
         self.jobWorkers = StoreWorkers(label: "marking.http.documents")
+        self.violations = ViolationReports(store: store)
         self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)
     }
 

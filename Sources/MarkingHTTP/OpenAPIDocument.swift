@@ -224,9 +224,60 @@ paths:
         "200": {$ref: "#/components/responses/JSON"}
         "400": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+  /codes/info:
+    post:
+      summary: The check of up to 1000 codes in one call (token); unreadable codes get a problem in their place.
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [codes]
+              additionalProperties: false
+              properties:
+                codes: {type: array, minItems: 1, maxItems: 1000, items: {type: string}}
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /violations:
+    post:
+      summary: Public report of a suspected fake (code, place, comment), stored and audited.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [code]
+              additionalProperties: false
+              properties:
+                code: {type: string, minLength: 1, maxLength: 200}
+                place: {type: string, maxLength: 300}
+                comment: {type: string, maxLength: 2000}
+      responses:
+        "201": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+    get:
+      summary: The violation reports (admin), oldest first, at most 1000 a call.
+      security: [{bearer: []}]
+      parameters:
+        - {name: after, in: query, schema: {type: integer, minimum: 0}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
   /orders:
     post:
-      summary: Orders codes for one of the caller's GTINs (producer, importer).
+      summary: Orders codes for one of the caller's registered GTINs (producer, importer).
       security: [{bearer: []}]
       requestBody:
         required: true
@@ -240,8 +291,14 @@ paths:
                 gtin: {type: string}
                 quantity: {type: integer, minimum: 1}
                 template: {type: string, enum: [s13-91-92, s7-93, s6-93]}
+                serialNumbers:
+                  description: Self-made serials (at most 100,000); quantity must equal their count.
+                  type: array
+                  items: {type: string}
       responses:
         "201": {$ref: "#/components/responses/JSON"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}

@@ -5,8 +5,13 @@ import MarkingCore
 
 /// `POST /orders`, `GET /orders/{id}`, `GET /orders/{id}/codes?format=text|csv|ndjson`.
 ///
-/// Ordering needs a participant token with the producer or importer role; an order
+/// Ordering needs a participant token with the producer or importer role and a
+/// product card for the GTIN registered by the caller (`PUT /products/{gtin}`): codes
+/// are issued only for goods in the catalogue, and only to their registrant. An order
 /// is visible to the participant that placed it and to the admin.
+///
+/// With `serialNumbers` the producer brings its own serials (self-made); they are
+/// checked whole and stored at once, or refused whole.
 struct OrderRoutes {
     let service: MarkingService
 
@@ -15,8 +20,17 @@ struct OrderRoutes {
         var gtin: String
         var quantity: Int
         var template: String?
-        static let fields: Set<String> = ["gtin", "quantity", "template"]
+        /// Self-made serials; `quantity` must then equal their count.
+        var serialNumbers: [String]?
+        static let fields: Set<String> = ["gtin", "quantity", "template", "serialNumbers"]
+        /// Room for ``OrderRoutes/maximumSelfMade`` serials of up to 20 characters,
+        /// each JSON-escaped.
+        static var maximumBodySize: Int { 4 * 1024 * 1024 }
     }
+
+    /// The most self-made serials one HTTP order carries; larger sets go in several
+    /// orders, so one request body stays a few megabytes.
+    static let maximumSelfMade = 100_000
 
     /// An order as answered.
     struct OrderAnswer: Encodable {
@@ -55,7 +69,7 @@ struct OrderRoutes {
     }
 
     /// Checks an order's fields, each with its own code and pointer.
-    static func validate(_ input: OrderInput, catalog: TemplateCatalog) throws(Problem) -> (GTIN, Int, CodeTemplate) {
+    static func validate(_ input: OrderInput, catalog: TemplateCatalog) throws(Problem) -> (GTIN, Int, CodeTemplate, [String]?) {
         let gtin: GTIN
         do { gtin = try GTIN(input.gtin) } catch { throw Problem(error, pointer: "/gtin") }
         guard (1...Emitter.maximumQuantity).contains(input.quantity) else {
@@ -67,7 +81,38 @@ struct OrderRoutes {
         if let name = input.template {
             do { template = try catalog.named(name) } catch { throw Problem(error, pointer: "/template") }
         }
-        return (gtin, input.quantity, template)
+        if let serials = input.serialNumbers {
+            try validate(selfMade: serials, quantity: input.quantity, template: template)
+        }
+        return (gtin, input.quantity, template, input.serialNumbers)
+    }
+
+    /// Checks self-made serials one by one, so the problem points at the first bad one.
+    static func validate(selfMade serials: [String], quantity: Int, template: CodeTemplate) throws(Problem) {
+        guard (1...maximumSelfMade).contains(serials.count) else {
+            throw Problem(
+                "order.quantity", detail: "an order holds 1 to \(maximumSelfMade) self-made serials, this one has \(serials.count)",
+                errors: [.init(pointer: "/serialNumbers", code: "order.quantity")])
+        }
+        guard serials.count == quantity else {
+            throw Problem(
+                "order.quantity", detail: "quantity \(quantity) differs from the \(serials.count) serial numbers given",
+                errors: [.init(pointer: "/quantity", code: "order.quantity")])
+        }
+        var seen = Set<String>()
+        for (index, text) in serials.enumerated() {
+            let pointer = "/serialNumbers/\(index)"
+            let serial: Serial
+            do { serial = try Serial(text) } catch { throw Problem(error, pointer: pointer) }
+            guard serial.bytes.count == template.serialLength else {
+                throw Problem(
+                    "serial.invalid", detail: "serial '\(text)' has \(serial.bytes.count) characters; template \(template.name) needs \(template.serialLength)",
+                    errors: [.init(pointer: pointer, code: "serial.invalid")])
+            }
+            guard seen.insert(text).inserted else {
+                throw Problem("serial.invalid", detail: "serial '\(text)' appears twice in the order", errors: [.init(pointer: pointer, code: "serial.invalid")])
+            }
+        }
     }
 
     private func place(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -76,11 +121,22 @@ struct OrderRoutes {
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
         else { throw Problem("auth.role") }
         let input = try await OrderInput.decode(from: request)
-        let (gtin, quantity, template) = try Self.validate(input, catalog: service.store.catalog)
+        let (gtin, quantity, template, serials) = try Self.validate(input, catalog: service.store.catalog)
+        let products = service.products
+        guard let product = try await service.blocking({ try products.product(gtin) }) else {
+            throw Problem(
+                "order.product_unregistered", detail: "GTIN \(gtin) has no product card; register it with PUT /api/v1/products/\(gtin) first",
+                errors: [.init(pointer: "/gtin", code: "order.product_unregistered")])
+        }
+        guard product.owner == participant.id else {
+            throw Problem(
+                "order.gtin_foreign", detail: "GTIN \(gtin) is registered by another participant", errors: [.init(pointer: "/gtin", code: "order.gtin_foreign")])
+        }
         context.auditNote.count = quantity
         let emitter = service.emitter
+        let request = EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id)
         let order = try await service.blocking {
-            try emitter.emit(EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id))
+            if let serials { try emitter.registerSelfMade(serials, request: request) } else { try emitter.emit(request) }
         }
         service.metrics.codesEmitted(quantity)
         return try JSONAnswer.response(

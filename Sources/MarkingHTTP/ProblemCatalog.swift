@@ -329,6 +329,31 @@ public enum ProblemCatalog {
                 kk: ("Баға қате", "Баға — теңгемен, бөлшек бөлігінде ең көбі екі цифр, мысалы \"1250.50\"."),
                 ru: ("Неверная цена", "Цена — в тенге, не более двух знаков после точки, например \"1250.50\"."),
                 en: ("Invalid price", "A price is in tenge with at most two decimals, such as \"1250.50\".")),
+            "codes.count": entry(
+                .unprocessableContent,
+                kk: ("Кодтар саны жарамсыз", "Бір сұрауда 1-ден 1000-ға дейін код болады."),
+                ru: ("Недопустимое число кодов", "Один запрос содержит от 1 до 1000 кодов."),
+                en: ("Wrong number of codes", "One call holds 1 to 1000 codes.")),
+            "order.product_unregistered": entry(
+                .unprocessableContent,
+                kk: ("Тауар тіркелмеген", "Код тапсырысы алдында GTIN карточкасын PUT /api/v1/products/{gtin} арқылы тіркеңіз."),
+                ru: ("Товар не зарегистрирован", "Перед заказом кодов зарегистрируйте карточку GTIN через PUT /api/v1/products/{gtin}."),
+                en: ("Product not registered", "Register the GTIN's product card with PUT /api/v1/products/{gtin} before ordering codes.")),
+            "order.gtin_foreign": entry(
+                .forbidden,
+                kk: ("GTIN басқа қатысушыға тиесілі", "Кодтарды тек өз тауарларыңызға тапсырыс бере аласыз."),
+                ru: ("GTIN принадлежит другому участнику", "Заказывать коды можно только для своих товаров."),
+                en: ("GTIN belongs to another participant", "Codes can be ordered only for one's own products.")),
+            "violation.code": entry(
+                .unprocessableContent,
+                kk: ("Код жарамсыз", "Хабарламада 1-ден 200 байтқа дейінгі код болуы керек."),
+                ru: ("Неверный код", "Сообщение должно содержать код длиной от 1 до 200 байт."),
+                en: ("Invalid code", "A report carries a code of 1 to 200 bytes.")),
+            "violation.text": entry(
+                .unprocessableContent,
+                kk: ("Мәтін жарамсыз", "Орын 1-ден 300 таңбаға дейін, түсініктеме 1-ден 2000 таңбаға дейін."),
+                ru: ("Недопустимый текст", "Место — от 1 до 300 символов, комментарий — от 1 до 2000 символов."),
+                en: ("Invalid text", "A place has 1 to 300 characters, a comment 1 to 2000.")),
         ]
         for code in [
             "code.empty", "code.too_long", "code.expected_ai", "code.gtin_digits", "code.gtin_check_digit",

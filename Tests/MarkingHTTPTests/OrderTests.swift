@@ -12,6 +12,7 @@ struct OrderTests {
         try await TestServer.run { client, _ in
             let producer = try await register(client)
             let other = try await register(client, name: "Other LLP", seed: 2, roles: ["importer"])
+            try await registerProduct(client, token: producer.token, gtin: gtin(460_700_000_001))
             let json = try await client.execute(
                 uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true),
                 body: body(["gtin": gtin(460_700_000_001), "quantity": 1000])
@@ -87,6 +88,99 @@ struct OrderTests {
                 }
             }
             #expect(try service.emitter.nextCounter(gtin: GTIN(good), serialLength: 13) == 0)
+        }
+    }
+
+    @Test("Codes are ordered only for one's own registered product: unregistered 422, someone else's 403")
+    func ordersOnlyForOwnProducts() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let other = try await register(client, name: "Other LLP", seed: 2)
+            let product = gtin(460_700_000_001)
+            try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["gtin": product, "quantity": 10])
+            ) { response in
+                #expect(pointers(expectProblem(response, "order.product_unregistered", .unprocessableContent)) == ["/gtin"])
+            }
+            try await registerProduct(client, token: other.token, gtin: product)
+            try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["gtin": product, "quantity": 10])
+            ) { response in
+                #expect(pointers(expectProblem(response, "order.gtin_foreign", .forbidden)) == ["/gtin"])
+            }
+            #expect(try service.emitter.nextCounter(gtin: GTIN(product), serialLength: 13) == 0)
+            _ = try await order(client, token: other.token, gtin: product, quantity: 10)
+            #expect(try service.emitter.nextCounter(gtin: GTIN(product), serialLength: 13) == 10)
+        }
+    }
+
+    @Test("Self-made serials with / % ? & \" ' < ; are stored as given and downloaded back exactly")
+    func selfMadeSerialsRoundTrip() async throws {
+        try await TestServer.run { client, _ in
+            let producer = try await register(client)
+            let product = gtin(460_700_000_001)
+            try await registerProduct(client, token: producer.token, gtin: product)
+            let serials = [#"/%?&"'<;Ab12Z"#, "ABCDEFGHIJKLM", "0000000000001"]
+            let id = try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["gtin": product, "quantity": 3, "serialNumbers": serials])
+            ) { response in
+                #expect(response.status == .created, "\(text(response))")
+                let json = object(response)
+                #expect(json["selfMade"] as? Bool == true)
+                #expect(json["quantity"] as? Int == 3)
+                return json["id"] as? Int ?? 0
+            }
+            let codes = try await client.execute(
+                uri: "/api/v1/orders/\(id)/codes?format=ndjson", method: .get, headers: headers(token: producer.token)
+            ) { response in
+                text(response).split(separator: "\n").compactMap { line in
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])?["code"]
+                }
+            }
+            #expect(codes.count == 3)
+            for code in codes {
+                try await client.execute(uri: "/api/v1/codes/\(percentEncoded(code))", method: .get) { response in
+                    let json = object(response)
+                    #expect(json["genuine"] as? Bool == true, "\(json)")
+                    #expect(serials.contains(json["serial"] as? String ?? ""))
+                }
+            }
+            try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["gtin": product, "quantity": 1, "serialNumbers": [serials[1]]])
+            ) { response in
+                expectProblem(response, "serial.taken", .conflict)
+            }
+        }
+    }
+
+    @Test("Bad self-made serials are refused whole, pointing at the first bad one, and nothing is stored")
+    func badSelfMadeSerials() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let product = gtin(460_700_000_001)
+            try await registerProduct(client, token: producer.token, gtin: product)
+            let cases: [([String: Any], String, [String])] = [
+                (["quantity": 2, "serialNumbers": ["ABCDEFGHIJKLM", "SHORT"]], "serial.invalid", ["/serialNumbers/1"]),
+                (["quantity": 2, "serialNumbers": ["ABCDEFGHIJKLM", "ABCDEFGHIJKLM"]], "serial.invalid", ["/serialNumbers/1"]),
+                (["quantity": 1, "serialNumbers": ["ABCDEFGHIJK\u{0416}M"]], "serial.invalid", ["/serialNumbers/0"]),
+                (["quantity": 3, "serialNumbers": ["ABCDEFGHIJKLM", "ABCDEFGHIJKLN"]], "order.quantity", ["/quantity"]),
+                (["quantity": 1, "serialNumbers": [String]()], "order.quantity", ["/serialNumbers"]),
+            ]
+            for (fields, code, expected) in cases {
+                var fields = fields
+                fields["gtin"] = product
+                try await client.execute(
+                    uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true), body: body(fields)
+                ) { response in
+                    #expect(pointers(expectProblem(response, code, .unprocessableContent)) == expected, "\(fields)")
+                }
+            }
+            let cis = CIS(gtin: try GTIN(product), serial: try Serial("ABCDEFGHIJKLM"))
+            #expect(try service.store.record(for: cis) == nil)
         }
     }
 

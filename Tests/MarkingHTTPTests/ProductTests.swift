@@ -57,13 +57,10 @@ struct ProductTests {
             let code = try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: producer.token)) { response in
                 String(text(response).split(separator: "\n")[0])
             }
-            try await client.execute(uri: "/api/v1/codes/\(percentEncoded(code))", method: .get) { response in
-                #expect(object(response)["product"] == nil)
-            }
             try await client.execute(
                 uri: "/api/v1/products/\(good)", method: .put, headers: headers(token: producer.token, json: true), body: body(card)
             ) { response in
-                #expect(response.status == .created)
+                #expect(response.status == .ok)
             }
             try await client.execute(uri: "/api/v1/codes/\(percentEncoded(code))", method: .get) { response in
                 #expect(response.status == .ok)

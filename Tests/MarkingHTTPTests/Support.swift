@@ -107,8 +107,20 @@ func register(
     }
 }
 
-/// Places an order through the API and returns its id.
+/// Registers (or updates) the product card of `gtin` as the participant of `token`:
+/// codes are ordered only for one's own registered products.
+func registerProduct(_ client: any TestClientProtocol, token: String, gtin: String) async throws {
+    try await client.execute(
+        uri: "/api/v1/products/\(gtin)", method: .put, headers: headers(token: token, json: true),
+        body: body(["tradeName": "Product \(gtin)"])
+    ) { response in
+        #expect(response.status == .created || response.status == .ok, "\(text(response))")
+    }
+}
+
+/// Registers the product card of `gtin`, places an order through the API and returns its id.
 func order(_ client: any TestClientProtocol, token: String, gtin: String, quantity: Int, template: String? = nil) async throws -> Int {
+    try await registerProduct(client, token: token, gtin: gtin)
     var fields: [String: Any] = ["gtin": gtin, "quantity": quantity]
     if let template { fields["template"] = template }
     return try await client.execute(

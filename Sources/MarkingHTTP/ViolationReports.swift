@@ -1,0 +1,67 @@
+import Foundation
+import MarkingCore
+import RocksDB
+
+/// A report from the public of a suspected fake (decree C5: "send a message about a
+/// violation"): the code as read, whether the store knows it, where and why.
+public struct ViolationReport: Sendable, Codable, Equatable {
+    public var id: UInt64
+    /// UTC time with milliseconds, ISO 8601.
+    public var time: String
+    /// The code as sent, unparsed: a fake may not even be readable, and the report
+    /// must keep what the reporter saw.
+    public var code: String
+    /// The GTIN and serial, when the code could be read.
+    public var gtin: String?
+    public var serial: String?
+    /// Whether the store knows the code and its tail is right: `false` for a code that
+    /// cannot be read.
+    public var genuine: Bool
+    /// Where the goods were seen (shop, address), as the reporter wrote it.
+    public var place: String?
+    public var comment: String?
+    /// The client's IP address, as in the audit trail.
+    public var ip: String
+}
+
+/// The violation reports, as JSON in the store's `violations` family under their id
+/// (8 bytes big-endian), so a scan is in arrival order.
+public final class ViolationReports: Sendable {
+    /// The most reports one read returns.
+    public static let pageLimit = 1000
+
+    let store: MarkingStore
+
+    public init(store: MarkingStore) { self.store = store }
+
+    static func key(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+
+    /// Stores `report` durably under a new id and returns it with the id set.
+    public func add(_ report: ViolationReport) throws(MarkingError) -> ViolationReport {
+        var report = report
+        report.id = try store.nextID("violation")
+        do {
+            try store.database.put(Self.key(report.id), Array(try JSONEncoder().encode(report)), in: store.families.violations, sync: true)
+        } catch {
+            throw MarkingError(.store, "cannot store violation report: \(error)")
+        }
+        return report
+    }
+
+    /// Up to `limit` reports with ids above `after`, oldest first.
+    public func list(after: UInt64 = 0, limit: Int = pageLimit) throws(MarkingError) -> [ViolationReport] {
+        do {
+            let cursor = try Cursor(store.database, family: store.families.violations, from: Self.key(after &+ 1), to: Self.key(.max))
+            let decoder = JSONDecoder()
+            var reports: [ViolationReport] = []
+            while cursor.isValid, reports.count < limit {
+                reports.append(try decoder.decode(ViolationReport.self, from: Data(cursor.value)))
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return reports
+        } catch {
+            throw MarkingError(.store, "cannot read violation reports: \(error)")
+        }
+    }
+}

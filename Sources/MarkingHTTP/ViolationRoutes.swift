@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import MarkingCore
+
+/// `POST /violations` (public): a report of a suspected fake, stored and audited.
+/// `GET /violations?after&limit` (admin): the reports, oldest first.
+struct ViolationRoutes {
+    let service: MarkingService
+
+    /// The body of `POST /violations`.
+    struct ViolationInput: JSONInput {
+        var code: String
+        var place: String?
+        var comment: String?
+        static let fields: Set<String> = ["code", "place", "comment"]
+    }
+
+    /// The longest `code` kept, in bytes: far above any real code, so a report of a
+    /// damaged label is kept whole while a body of garbage is refused.
+    static let maximumCodeLength = 200
+    static let maximumPlaceLength = 300
+    static let maximumCommentLength = 2000
+
+    func add(to group: RouterGroup<APIRequestContext>) {
+        group.post("violations") { request, context in try await report(request, context) }
+        group.get("violations") { request, _ in
+            try await service.caller(of: request).requireAdmin()
+            let (after, limit) = try Self.page(request.uri.query)
+            let reports = service.violations
+            let list = try await service.blocking { try reports.list(after: after, limit: limit) }
+            return try JSONAnswer.response(["reports": list])
+        }
+    }
+
+    private func report(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let input = try await ViolationInput.decode(from: request)
+        guard !input.code.isEmpty, input.code.utf8.count <= Self.maximumCodeLength else {
+            throw Problem(
+                "violation.code", detail: "the code has 1 to \(Self.maximumCodeLength) bytes", errors: [.init(pointer: "/code", code: "violation.code")])
+        }
+        let place = try Self.text(input.place, "place", limit: Self.maximumPlaceLength)
+        let comment = try Self.text(input.comment, "comment", limit: Self.maximumCommentLength)
+        let code = try? service.store.parser.parse(bytes: Array(input.code.utf8))
+        let store = service.store, reports = service.violations, ip = context.clientIP
+        let stored = try await service.blocking { () throws(MarkingError) -> ViolationReport in
+            var genuine = false
+            if let code { genuine = try store.check(code).isGenuine }
+            return try reports.add(ViolationReport(
+                id: 0, time: JSONAnswer.timestamp(MarkingStore.now()), code: input.code,
+                gtin: code?.cis.gtin.description, serial: code?.cis.serial.description, genuine: genuine,
+                place: place, comment: comment, ip: ip))
+        }
+        context.auditNote.count = 1
+        return try JSONAnswer.response(stored, status: .created, headers: [.location: "/api/v1/violations/\(stored.id)"])
+    }
+
+    /// An optional free text, trimmed; `violation.text` when blank or too long.
+    static func text(_ value: String?, _ name: String, limit: Int) throws(Problem) -> String? {
+        guard let value else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= limit else {
+            throw Problem("violation.text", detail: "\(name) has 1 to \(limit) characters", errors: [.init(pointer: "/\(name)", code: "violation.text")])
+        }
+        return trimmed
+    }
+
+    /// `after` and `limit` of the query; `request.parameter` naming the wrong one.
+    static func page(_ query: String?) throws(Problem) -> (UInt64, Int) {
+        func value(_ name: String) -> String? {
+            PercentDecoding.queryValue(name, in: query).map { String(decoding: $0, as: UTF8.self) }
+        }
+        var after: UInt64 = 0, limit = ViolationReports.pageLimit
+        if let text = value("after") {
+            guard let number = UInt64(text) else {
+                throw Problem("request.parameter", detail: "'after' must be a report id", errors: [.init(pointer: "after", code: "request.parameter")])
+            }
+            after = number
+        }
+        if let text = value("limit") {
+            guard let number = Int(text), (1...ViolationReports.pageLimit).contains(number) else {
+                throw Problem(
+                    "request.parameter", detail: "'limit' must be 1 to \(ViolationReports.pageLimit)",
+                    errors: [.init(pointer: "limit", code: "request.parameter")])
+            }
+            limit = number
+        }
+        return (after, limit)
+    }
+}
