@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Fuzzes the running API against openapi.yaml with schemathesis: every generated
+# request, as the admin, as a producer and without a token, must get an answer that
+# is not a 5xx. Starts its own server on a temporary folder and port; not part of CI
+# (it installs schemathesis from PyPI and runs for a few minutes).
+#
+#   scripts/fuzz-api.sh [EXAMPLES_PER_OPERATION]   (default 150)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXAMPLES=${1:-150}
+PORT=${PORT:-8097}
+command -v st >/dev/null || pip install -q schemathesis
+swift build -c release --product marking-server
+DATA=$(mktemp -d)
+ADMIN="fuzz-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+MARKING_ADMIN_TOKEN=$ADMIN .build/release/marking-server serve --data "$DATA" --port "$PORT" >"$DATA/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
+API=http://127.0.0.1:$PORT/api/v1
+for _ in $(seq 50); do curl -sf "$API/health" >/dev/null && break; sleep 0.2; done
+
+PRODUCER=$(curl -sS -X POST "$API/participants" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"Fuzz LLP","bin":"040512000001","roles":["producer","importer"]}' |
+  python3 -c 'import sys, json; print(json.load(sys.stdin)["token"]["token"])')
+curl -sS -X PUT "$API/products/04607000000014" -H "Authorization: Bearer $PRODUCER" -d '{"tradeName":"Fuzz"}' >/dev/null
+curl -sS -X POST "$API/orders" -H "Authorization: Bearer $PRODUCER" -d '{"gtin":"04607000000014","quantity":100}' >/dev/null
+
+status=0
+for who in admin producer public; do
+  case $who in
+    admin) auth=(-H "Authorization: Bearer $ADMIN") ;;
+    producer) auth=(-H "Authorization: Bearer $PRODUCER") ;;
+    public) auth=() ;;
+  esac
+  echo "== as $who"
+  st run "$API/openapi.yaml" --url "$API" "${auth[@]}" -c not_a_server_error -n "$EXAMPLES" --workers 2 |
+    grep -E "generated|FAILED|Server error" || status=1
+done
+if grep -F -e "$ADMIN" -e "$PRODUCER" "$DATA/server.log"; then
+  echo "the server log holds a token"; status=1
+fi
+exit $status
