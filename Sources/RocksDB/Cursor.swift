@@ -20,6 +20,8 @@ public final class Cursor {
         from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, snapshot: Snapshot? = nil
     ) throws {
         try database.retainHandles()
+        // No perf counters on this thread, as in `Database.ensureOpen()`.
+        rocksdb_set_perf_level(Int32(rocksdb_disable))
         self.database = database
         self.snapshot = snapshot
         readOptions = rocksdb_readoptions_create()
