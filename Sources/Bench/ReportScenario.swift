@@ -1,0 +1,76 @@
+import Foundation
+
+/// One scenario of `marking-bench report`: the subcommand to run and how its JSON
+/// becomes rows of the summary table.
+struct ReportScenario: Sendable {
+    /// One line of the summary: a figure beside the decree's requirement and the
+    /// machine's own ceiling.
+    struct Row: Sendable {
+        var requirement: String
+        var required: String
+        var measured: String
+        var ceiling: String
+        var ratio: String
+        /// Whether the figure meets the requirement or target it is set against.
+        var holds: Bool?
+    }
+
+    /// What one run of a scenario gave.
+    struct Result {
+        var scenario: ReportScenario
+        var command: String
+        var status: Int32
+        var printed: String
+        var json: [String: Any]
+        var seconds: Double
+    }
+
+    var name: String
+    /// The subcommand's arguments, full size or quick.
+    var arguments: @Sendable (_ quick: Bool) -> [String]
+    var rows: @Sendable (_ json: [String: Any]) -> [Row]
+
+    static let all: [ReportScenario] = [emission, transfer]
+
+    static let emission = ReportScenario(
+        name: "emission",
+        arguments: { quick in ["emission", "--codes", quick ? "2000000" : "20000000", "--with-codes"] },
+        rows: { json in
+            let rate = json.double("codes_per_second"), ceiling = json.double("ceiling_codes_per_second")
+            return [Row(
+                requirement: "C21: 50 million codes a day (in process: records, serials, tails, synced)", required: "≥ 579 codes/s",
+                measured: "\(grouped(Int(rate))) codes/s", ceiling: "\(grouped(Int(ceiling))) records/s (raw synced RocksDB writes)",
+                ratio: ratio(rate, ceiling), holds: rate >= 579)]
+        })
+
+    static let transfer = ReportScenario(
+        name: "transfer",
+        arguments: { quick in
+            quick ? ["transfer", "--codes", "100000", "--store-codes", "500000"] : ["transfer", "--codes", "1000000", "--store-codes", "5000000"]
+        },
+        rows: { json in
+            let seconds = json.double("seconds"), ceiling = json.double("ceiling_seconds"), retirement = json.double("retirement_seconds")
+            let codes = grouped(json.int("codes"))
+            return [
+                Row(
+                    requirement: "C25: owner change of \(codes) codes (in process, validation included, one synced batch)",
+                    required: "≤ 180 s (target 2 s)", measured: String(format: "%.2f s", seconds),
+                    ceiling: String(format: "%.2f s (MultiGet + synced batch of the same keys)", ceiling), ratio: ratio(seconds, ceiling),
+                    holds: seconds <= 2),
+                Row(
+                    requirement: "Retirement of \(codes) codes (in process)", required: "—", measured: String(format: "%.2f s", retirement),
+                    ceiling: String(format: "%.2f s", ceiling), ratio: ratio(retirement, ceiling), holds: nil),
+            ]
+        })
+
+    /// `a / b` with two decimals, `—` when `b` is missing.
+    static func ratio(_ value: Double, _ ceiling: Double) -> String {
+        ceiling > 0 ? String(format: "%.2f", value / ceiling) : "—"
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// A number at `key` (`0` when absent), whatever JSON numeric type it has.
+    func double(_ key: String) -> Double { (self[key] as? NSNumber)?.doubleValue ?? 0 }
+    func int(_ key: String) -> Int { (self[key] as? NSNumber)?.intValue ?? 0 }
+}
