@@ -45,6 +45,7 @@ public enum MarkingApplication {
     ) -> some ApplicationProtocol {
         Application(
             router: buildRouter(service: service),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "marking-server"),
             onServerRunning: onServerRunning,
             logger: logger)

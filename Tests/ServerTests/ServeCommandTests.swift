@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -35,11 +38,63 @@ struct ServeCommandTests {
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: body, as: UTF8.self).contains("ok"))
 
+        // A large upload sent the way curl sends it: head first, body only after `100 Continue`.
+        let port = try #require(UInt16(base.split(separator: ":").last?.split(separator: "/").first ?? ""))
+        let connection = try RawConnection(port: port)
+        let json = #"{"code": "not a code", "comment": "reported over a waiting upload"}"#
+        try connection.send(
+            "POST /api/v1/violations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(json.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try connection.receive(until: "\r\n\r\n")
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+        try connection.send(json)
+        let final = try connection.receive(until: "}")
+        #expect(final.hasPrefix("HTTP/1.1 201"), "\(final)")
+
         process.terminate()  // SIGTERM: graceful shutdown
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         let rest = String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(!rest.contains(token))
+    }
+}
+
+/// A blocking loopback TCP connection, for speaking HTTP/1.1 byte by byte where a
+/// client library would hide the interim response under test.
+final class RawConnection {
+    private let socket: Int32
+
+    init(port: UInt16) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard socket >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(socket) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(socket, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
+    }
+
+    /// Reads until `marker` has arrived (or the 30 s timeout), and returns what came.
+    func receive(until marker: String) throws -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !String(decoding: received, as: UTF8.self).contains(marker) {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += buffer[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 }
