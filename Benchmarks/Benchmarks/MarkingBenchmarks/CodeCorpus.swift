@@ -7,11 +7,10 @@ import MarkingCore
 /// tail by ``KeyedTailSigner/writeTail(of:kind:to:)``, line by ``CodeListFormat``).
 ///
 /// The key ring is fixed, not generated, so every run measures the very same codes:
-/// the parser's work depends on the serial's characters (a `(9` or a `<` inside it
-/// changes which readings are tried), and exact malloc counts need exact inputs.
+/// exact malloc counts and comparable times need the same inputs each time.
 struct CodeCorpus {
-    /// Distinct inputs per benchmark. A power of two, so that inner loops pick one with
-    /// a mask rather than a division, and more than a scaled iteration (1,000) uses.
+    /// Distinct inputs per benchmark. A power of two, so that a benchmark picks one with
+    /// a mask rather than a division, and more than a sample of 1,000 reads.
     static let size = 1_024
     static let mask = size - 1
 
