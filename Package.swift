@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MarkingCore", targets: ["MarkingCore"]),
         .library(name: "Emitter", targets: ["Emitter"]),
         .library(name: "OwnershipBatch", targets: ["OwnershipBatch"]),
+        .library(name: "RocksDB", targets: ["RocksDB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
