@@ -24,6 +24,7 @@ public enum MarkingApplication {
         ProductRoutes(service: service).add(to: api)
         AuditRoutes(service: service).add(to: api)
         ViolationRoutes(service: service).add(to: api)
+        PackageRoutes(service: service).add(to: api)
         api.get("openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],

@@ -244,6 +244,18 @@ paths:
         "401": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+  /packages/{label}:
+    get:
+      summary: A package (its owner, admin) with the units and packages directly inside and the count of units at any depth.
+      security: [{bearer: []}]
+      parameters:
+        - {name: label, in: path, required: true, description: An SSCC (00 + 18 digits) or a group package's code, percent-encoded., schema: {type: string}}
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
   /violations:
     post:
       summary: Public report of a suspected fake (code, place, comment), stored and audited.

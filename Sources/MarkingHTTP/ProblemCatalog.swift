@@ -329,6 +329,11 @@ public enum ProblemCatalog {
                 kk: ("Баға қате", "Баға — теңгемен, бөлшек бөлігінде ең көбі екі цифр, мысалы \"1250.50\"."),
                 ru: ("Неверная цена", "Цена — в тенге, не более двух знаков после точки, например \"1250.50\"."),
                 en: ("Invalid price", "A price is in tenge with at most two decimals, such as \"1250.50\".")),
+            "package.unknown": entry(
+                .notFound,
+                kk: ("Қаптама табылмады", "Бұл белгімен тіркелген қаптама жоқ."),
+                ru: ("Упаковка не найдена", "Упаковка с такой меткой не зарегистрирована."),
+                en: ("Package not found", "No package is registered under this label.")),
             "codes.count": entry(
                 .unprocessableContent,
                 kk: ("Кодтар саны жарамсыз", "Бір сұрауда 1-ден 1000-ға дейін код болады."),

@@ -406,6 +406,11 @@ public final class JobEngine: Sendable {
         return CodeTrace(record: record, packages: parents)
     }
 
+    /// The package with the internal id `id` (as in a record's `parent`), or `nil`.
+    public func package(id: UInt64) throws(MarkingError) -> PackageRecord? {
+        try read { try packages.record(id: id) }
+    }
+
     /// A package and what it holds: its direct children and the units inside it at any depth.
     public func contents(of label: String) throws(MarkingError) -> PackageContents? {
         let line = Array(label.utf8)

@@ -106,6 +106,42 @@ struct CodeInfoTests {
             }
         }
     }
+
+    @Test("A package's owner sees what it holds and the counts; others get 403, unknown labels 404")
+    func packageShowsContentsToItsOwner() async throws {
+        try await TestServer.run { client, _ in
+            let (producer, shop, codes) = try await introducedCodes(client, count: 3)
+            let body = "46070000000000123"
+            let sscc = "00" + body + String(GTIN.checkDigit(of: UInt64(body)!))
+            let packed = try await submitText(
+                client, token: producer.token, query: "type=AGGREGATION&number=A-1&package=\(sscc)", codes: Array(codes.prefix(2)))
+            let done = try await finished(client, token: producer.token, id: packed["id"] as? Int ?? 0)
+            #expect(done["state"] as? String == "CHECKED_OK", "\(done)")
+            let uri = "/api/v1/packages/\(percentEncoded(sscc))"
+            try await client.execute(uri: uri, method: .get, headers: headers(token: producer.token)) { response in
+                #expect(response.status == .ok, "\(text(response))")
+                let json = object(response)
+                #expect(json["kind"] as? String == "TRANSPORT")
+                #expect(json["directUnits"] as? Int == 2)
+                #expect(json["totalUnits"] as? Int == 2)
+                #expect((json["units"] as? [String])?.count == 2)
+                #expect(json["owner"] as? Int == producer.id)
+            }
+            try await client.execute(uri: uri, method: .get, headers: headers(token: shop.token)) { response in
+                expectProblem(response, "auth.forbidden", .forbidden)
+            }
+            try await client.execute(uri: uri, method: .get) { response in
+                expectProblem(response, "auth.token_missing", .unauthorized)
+            }
+            let other = "00" + "46070000000000999" + String(GTIN.checkDigit(of: 46_070_000_000_000_999))
+            try await client.execute(uri: "/api/v1/packages/\(other)", method: .get, headers: headers(token: producer.token)) { response in
+                expectProblem(response, "package.unknown", .notFound)
+            }
+            try await client.execute(uri: "/api/v1/packages/00123", method: .get, headers: headers(token: producer.token)) { response in
+                expectProblem(response, "input.invalid", .unprocessableContent)
+            }
+        }
+    }
 }
 
 @Suite("Violation reports")
