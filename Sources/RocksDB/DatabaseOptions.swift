@@ -20,7 +20,7 @@ public struct DatabaseOptions: Sendable {
     /// files, and to the process. Cached blocks are uncompressed, about 60 bytes per code
     /// (6 GB at 100M codes): a check costs about the same at any size while they fit,
     /// and each miss adds a read and a decompression. With the former 1 GiB, a sixth of
-    /// 100M codes fit and the p99 of a check was 2.6 times that at 1M codes
+    /// 100M codes fit and the p99 of a check was 2.4 to 2.6 times that at 1M codes
     /// (`marking-bench lookup`). The cache takes memory only as it fills.
     public var blockCacheSize: Int = defaultBlockCacheSize
     /// Bloom filter bits per key in bulk families (0 disables the filter).
@@ -83,7 +83,7 @@ final class NativeOptions {
                 // tens of MiB (a 200 MiB file of 60M codes has a 75 MiB filter): larger
                 // than a shard of the block cache (16 MiB of 1 GiB), so they never
                 // stayed cached and every lookup read them again (at 100M codes, the
-                // process read 1 GB/s and checked a few codes a second). Partitions
+                // process read 1 GB/s and did not check 4,096 codes in a minute). Partitions
                 // are cached like data blocks, with high priority, and a lookup reads
                 // only the ones it needs.
                 rocksdb_block_based_options_set_index_type(
