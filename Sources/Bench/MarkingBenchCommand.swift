@@ -7,7 +7,9 @@ struct MarkingBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marking-bench",
         abstract: "Measure the marking engine against this machine's own storage ceiling.",
-        subcommands: [EmissionBenchmark.self, CeilingBenchmark.self, TransferBenchmark.self, ReportBenchmark.self]
+        subcommands: [
+            EmissionBenchmark.self, CeilingBenchmark.self, TransferBenchmark.self, LookupBenchmark.self, ReportBenchmark.self,
+        ]
     )
 }
 

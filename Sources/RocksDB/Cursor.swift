@@ -15,9 +15,14 @@ public final class Cursor {
     private let snapshot: Snapshot?
 
     /// Opens a cursor positioned at the first key at or after `lowerBound`.
+    ///
+    /// The blocks a scan reads stay out of the block cache, so that one large scan
+    /// does not evict what point lookups keep hot, unless `fillCache` asks for them to
+    /// go in (loading a store's cache on purpose).
     public init(
         _ database: Database, family: ColumnFamily,
-        from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, snapshot: Snapshot? = nil
+        from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, snapshot: Snapshot? = nil,
+        fillCache: Bool = false
     ) throws {
         try database.retainHandles()
         // No perf counters on this thread, as in `Database.ensureOpen()`.
@@ -25,7 +30,7 @@ public final class Cursor {
         self.database = database
         self.snapshot = snapshot
         readOptions = rocksdb_readoptions_create()
-        rocksdb_readoptions_set_fill_cache(readOptions, 0)
+        rocksdb_readoptions_set_fill_cache(readOptions, fillCache ? 1 : 0)
         if let snapshot { rocksdb_readoptions_set_snapshot(readOptions, snapshot.handle) }
         lower = lowerBound.map(Cursor.copy)
         upper = upperBound.map(Cursor.copy)

@@ -257,10 +257,22 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Compacts the whole key range of `family` down to the bottommost level.
+    ///
+    /// Files already at the bottom are rewritten too (`kForceOptimized`): RocksDB
+    /// otherwise moves a file that overlaps nothing below it down whole, keeping the
+    /// upper levels' LZ4 instead of the bottommost ZSTD, and sorted appends (emission)
+    /// produce exactly such files, so a compacted store would not be at rest.
     public func compact(_ family: ColumnFamily) throws {
         try ensureOpen()
-        rocksdb_compact_range_cf(handle, family.handle, nil, 0, nil, 0)
+        let options = rocksdb_compactoptions_create()
+        defer { rocksdb_compactoptions_destroy(options) }
+        rocksdb_compactoptions_set_bottommost_level_compaction(options, Self.bottommostForceOptimized)
+        rocksdb_compact_range_cf_opt(handle, family.handle, options, nil, 0, nil, 0)
     }
+
+    /// `BottommostLevelCompaction::kForceOptimized` (rocksdb/options.h; the C API takes
+    /// the enum's raw value).
+    private static let bottommostForceOptimized: UInt8 = 3
 
     /// A RocksDB property (e.g. `rocksdb.total-sst-files-size`) as a number, if known.
     public func integerProperty(_ name: String, of family: ColumnFamily) -> UInt64? {

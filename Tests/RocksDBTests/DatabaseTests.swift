@@ -444,4 +444,27 @@ struct DatabaseTests {
             #expect(try collect(cursor) == [[0], [1], [2], [7], [8], [9]])
         }
     }
+
+    /// Sorted appends flush into one file that overlaps nothing below it; compaction
+    /// must still rewrite it with the bottommost compression (ZSTD), not move it down
+    /// whole with the LZ4 it was flushed with.
+    @Test func compactionRewritesSortedAppendsWithTheBottommostCompression() throws {
+        try withTemporaryDirectory { folder in
+            let database = try openDatabase(in: folder)
+            let codes = try database.family("codes")
+            let record = (0..<48).map { UInt8($0 % 7) }
+            let batch = WriteBatch()
+            for index in 0..<100_000 {
+                batch.put(withUnsafeBytes(of: UInt64(index).bigEndian) { Array($0) }, record, in: codes)
+            }
+            try database.write(batch, sync: false)
+            try database.flush(codes)
+            let flushed = try #require(database.integerProperty("rocksdb.live-sst-files-size", of: codes))
+            try database.compact(codes)
+            let compacted = try #require(database.integerProperty("rocksdb.live-sst-files-size", of: codes))
+            #expect(Double(compacted) < Double(flushed) * 0.8)
+            #expect(try database.get(withUnsafeBytes(of: UInt64(99_999).bigEndian) { Array($0) }, in: codes) == record)
+            database.close()
+        }
+    }
 }
