@@ -30,7 +30,7 @@ struct ReportScenario: Sendable {
     var arguments: @Sendable (_ quick: Bool) -> [String]
     var rows: @Sendable (_ json: [String: Any]) -> [Row]
 
-    static let all: [ReportScenario] = [emission, transfer]
+    static let all: [ReportScenario] = [emission, transfer, lookup]
 
     static let emission = ReportScenario(
         name: "emission",
@@ -60,6 +60,29 @@ struct ReportScenario: Sendable {
                 Row(
                     requirement: "Retirement of \(codes) codes (in process)", required: "—", measured: String(format: "%.2f s", retirement),
                     ceiling: String(format: "%.2f s", ceiling), ratio: ratio(retirement, ceiling), holds: nil),
+            ]
+        })
+
+    static let lookup = ReportScenario(
+        name: "lookup",
+        arguments: { quick in ["lookup", "--sizes", quick ? "1M,10M" : "1M,10M,100M", "--lookups", quick ? "200000" : "1000000"] },
+        rows: { json in
+            let sizes = json["sizes"] as? [[String: Any]] ?? []
+            guard let smallest = sizes.first, let largest = sizes.last else { return [] }
+            let small = smallest["warm"] as? [String: Any] ?? [:], large = largest["warm"] as? [String: Any] ?? [:]
+            let ratio = json.double("warm_p99_ratio"), bytes = largest.double("codes_sst_bytes_per_code")
+            let largeName = StoreSizes.short(largest.int("codes")), smallName = StoreSizes.short(smallest.int("codes"))
+            return [
+                Row(
+                    requirement: "C22: information about a code within 5 s (in process: parse, read, tail verified), p99 at \(largeName) codes",
+                    required: "≤ 5 s; target p99(\(largeName)) ≤ 2 × p99(\(smallName))",
+                    measured: String(format: "p50 %.1f µs, p99 %.1f µs", large.double("p50_us"), large.double("p99_us")),
+                    ceiling: String(format: "p99 %.1f µs at %@ codes (same run)", small.double("p99_us"), smallName),
+                    ratio: String(format: "%.2f", ratio), holds: ratio <= 2),
+                Row(
+                    requirement: "C19: room for 10 billion codes — disk per code at \(largeName) codes, after compaction",
+                    required: "target ≤ 24 bytes/code", measured: String(format: "%.2f bytes/code", bytes),
+                    ceiling: String(format: "%.0f GB for 10 billion codes", bytes * 10), ratio: "—", holds: bytes <= 24),
             ]
         })
 
