@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +38,14 @@ let package = Package(
         .target(name: "Emitter", dependencies: ["MarkingCore", "RocksDB"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore", "RocksDB"]),
         .target(name: "ConsoleProgress"),
+        .target(
+            name: "LoadClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .target(
             name: "MarkingHTTP",
             dependencies: [
@@ -60,8 +69,11 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress",
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "RocksDBTests", dependencies: ["RocksDB"]),
