@@ -48,39 +48,9 @@ struct CodeRoutes {
         }
     }
 
+    /// The check itself runs on ``PublicCheck``'s hot path; ``CheckAnswer`` is the
+    /// shape it writes.
     private func check(_ bytes: [UInt8], pointer: String, _ request: Request) async throws -> Response {
-        let code: MarkingCode
-        do {
-            code = try service.store.parser.parse(bytes: bytes)
-        } catch {
-            throw Problem(error, pointer: pointer)
-        }
-        let caller = try await service.optionalCaller(of: request)
-        let store = service.store, products = service.products
-        let (check, product) = try await service.blocking { () throws -> (CodeCheck, Product?) in
-            let check = try store.check(code)
-            return (check, check.record == nil ? nil : try products.product(code.cis.gtin))
-        }
-        var answer = CheckAnswer(
-            code: code.humanReadable, elementString: code.formatted(), gtin: code.cis.gtin.description, serial: code.cis.serial.description,
-            genuine: check.isGenuine, known: check.record != nil, tail: check.tail.rawValue)
-        if check.record == nil {
-            answer.problem = "code.unknown"
-        } else if !check.isGenuine {
-            answer.problem = check.tail == .unknownKey ? "keys.unknown" : "code.tail"
-        }
-        if let record = check.record {
-            answer.status = record.status.name
-            answer.template = store.catalog.withID(record.templateID)?.name
-            answer.selfMade = record.flags.contains(.selfMade)
-            answer.emittedAt = JSONAnswer.timestamp(record.emittedAt)
-            answer.product = product.map { ProductRoutes.ProductAnswer($0, showOwner: false) }
-            if let caller, caller == .admin || caller.participantID == record.owner {
-                answer.owner = record.owner
-                answer.producer = record.producer
-                answer.order = record.order
-            }
-        }
-        return try JSONAnswer.response(answer)
+        try await PublicCheck(service: service).respond(to: bytes, pointer: pointer, request)
     }
 }
