@@ -64,6 +64,8 @@ let package = Package(
                 "MarkingCore", "Emitter", "OwnershipBatch", "ConsoleProgress", "MarkingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
