@@ -29,6 +29,11 @@ struct HTTPBenchmark: AsyncParsableCommand {
         case emission, lookup, transfer, mixed
     }
 
+    /// Which lookup runs to make.
+    enum LookupPace: String, ExpressibleByArgument, CaseIterable {
+        case both, closed, rate
+    }
+
     /// The largest share of failed requests a reported run may have (0.1%).
     static let errorLimit = 0.001
 
@@ -67,6 +72,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
 
     @Option(help: "Seconds of load before each lookup run's measured window (not counted).")
     var warmup: Int = 5
+
+    @Option(help: "Lookup runs: both, closed (fixed concurrency only) or rate (fixed rate only).")
+    var pace: LookupPace = .both
 
     @Option(help: "Codes in all (emission: default 10,000,000) or in the transfer document (transfer: default 1,000,000).")
     var codes: Int?
@@ -154,11 +162,18 @@ struct HTTPBenchmark: AsyncParsableCommand {
         report.add("server", server.pid == nil ? "\(server.base) (running)" : "marking-server child, pid \(server.pid!), \(server.base)", key: "server", json: server.base)
         report.add("client event-loop threads", "\(clientThreads)", key: "client_threads", json: clientThreads)
         let context = LoadContext(command: self, server: server, group: group, session: session, scratch: scratch)
-        switch scenario {
-        case .lookup: try await LookupScenario.run(context, into: &report)
-        case .emission: try await EmissionScenario.run(context, into: &report)
-        case .transfer: try await TransferScenario.run(context, into: &report)
-        case .mixed: try await MixedScenario.run(context, into: &report)
+        do {
+            switch scenario {
+            case .lookup: try await LookupScenario.run(context, into: &report)
+            case .emission: try await EmissionScenario.run(context, into: &report)
+            case .transfer: try await TransferScenario.run(context, into: &report)
+            case .mixed: try await MixedScenario.run(context, into: &report)
+            }
+        } catch let error as HTTPBenchError where error.code == .errorRate {
+            // The runs measured before the refused one stand; the refused one is not shown.
+            report.add("not reported", error.message)
+            try report.print(to: nil)
+            throw error
         }
         if let peak = server.peakResidentBytes() {
             report.add("server peak RSS", "\(peak / 1_048_576) MiB", key: "server_peak_rss_bytes", json: peak)
@@ -177,6 +192,25 @@ struct LoadContext {
     let scratch: String
 
     var quiet: Bool { command.options.quiet }
+
+    /// Waits until a child server's CPU use falls below a tenth of a core for two
+    /// seconds in a row (at most `limit` seconds): the store's background work after
+    /// the set-up (memtable flushes, compactions) done, as in a store that has been
+    /// running. Returns the seconds waited; 0 for a server started elsewhere.
+    func settle(limit: Double = 180) async throws -> Double {
+        guard var last = server.cpuSeconds() else { return 0 }
+        let started = ContinuousClock.now
+        let reporter = ProgressReporter(label: "settling (store background work)", quiet: quiet, duration: .seconds(limit), count: { 0 })
+        defer { reporter.finish() }
+        var quietSeconds = 0
+        while quietSeconds < 2, (ContinuousClock.now - started).seconds < limit {
+            try await Task.sleep(for: .seconds(1))
+            guard let now = server.cpuSeconds() else { break }
+            quietSeconds = now - last < 0.1 ? quietSeconds + 1 : 0
+            last = now
+        }
+        return (ContinuousClock.now - started).seconds
+    }
 
     /// Fails the run when `errors` of `total` exceed ``HTTPBenchmark/errorLimit``.
     static func refuseIfErrors(_ what: String, errors: Int, total: Int, kinds: [String: Int]) throws(HTTPBenchError) {

@@ -44,8 +44,13 @@ public final class LoopProgress: Sendable {
 
 /// What a loop measured after its warm-up.
 public struct LoopResult: Sendable {
-    /// Latencies of verified answers, in microseconds.
+    /// Latencies of verified answers, in microseconds: from when each request was
+    /// due (fixed rate) or sent (closed loop) to its answer.
     public var latencies: Histogram<UInt64>
+    /// From when each request actually went out to its answer, in microseconds: the
+    /// server's response time without the wait of requests queued behind a slow one
+    /// (at a fixed rate the two differ; in a closed loop they are the same).
+    public var responseTimes: Histogram<UInt64>
     /// Verified answers.
     public var ok: Int
     /// Requests that failed: a wrong status or body, a closed connection, no answer.
@@ -56,19 +61,37 @@ public struct LoopResult: Sendable {
     public var seconds: Double
     /// Requests due in the window (fixed rate) or sent in it (closed loop).
     public var sent: Int
+    /// Per second of the window (by when requests were due): answers and the largest
+    /// latency in microseconds. Shows whether a tail is spread out or one stall.
+    public var timeline: [Second] = []
+
+    /// One second of ``timeline``.
+    public struct Second: Sendable {
+        public var answers = 0
+        public var maxMicroseconds: UInt64 = 0
+    }
 
     static func empty() -> LoopResult {
         LoopResult(
             latencies: Histogram(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three),
+            responseTimes: Histogram(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three),
             ok: 0, errors: 0, errorKinds: [:], seconds: 0, sent: 0)
     }
 
     mutating func merge(_ other: LoopResult) {
         latencies.add(other.latencies)
+        responseTimes.add(other.responseTimes)
         ok += other.ok
         errors += other.errors
         sent += other.sent
         errorKinds.merge(other.errorKinds, uniquingKeysWith: +)
+        if timeline.count < other.timeline.count {
+            timeline += Array(repeating: Second(), count: other.timeline.count - timeline.count)
+        }
+        for (index, second) in other.timeline.enumerated() {
+            timeline[index].answers += second.answers
+            timeline[index].maxMicroseconds = max(timeline[index].maxMicroseconds, second.maxMicroseconds)
+        }
     }
 
     /// Verified answers per second.
@@ -186,7 +209,7 @@ final class LoopHandler: ChannelInboundHandler {
     private var end = NIODeadline.uptimeNanoseconds(0)
     /// The next request's number on this connection (fixed rate: its slot).
     private var sequence = 0
-    private var inFlight: (index: Int, due: NIODeadline)?
+    private var inFlight: (index: Int, due: NIODeadline, sent: NIODeadline)?
     /// A response that did not come in one part: its head and the body so far.
     private var partial: (head: ResponseHead, body: ByteBuffer)?
     private var finished = false
@@ -243,7 +266,7 @@ final class LoopHandler: ChannelInboundHandler {
     private func transmit(_ context: ChannelHandlerContext, due: NIODeadline) {
         guard !finished else { return }
         let index = Int(random.next() % UInt64(plan.requests.count))
-        inFlight = (index, due)
+        inFlight = (index, due, NIODeadline.now())
         if due >= measureFrom { result.sent += 1 }
         context.writeAndFlush(wrapOutboundOut(plan.requests.requests[index]), promise: nil)
     }
@@ -265,7 +288,7 @@ final class LoopHandler: ChannelInboundHandler {
     }
 
     private func answered(_ context: ChannelHandlerContext, head: ResponseHead, body: ByteBuffer) {
-        guard let (index, due) = inFlight else { return }
+        guard let (index, due, sent) = inFlight else { return }
         inFlight = nil
         let now = NIODeadline.now()
         let verdict = verify(head: head, body: body, index: index)
@@ -275,8 +298,15 @@ final class LoopHandler: ChannelInboundHandler {
                 result.errorKinds[verdict, default: 0] += 1
             } else {
                 result.ok += 1
-                let microseconds = max(0, (now - due).nanoseconds / 1000)
-                _ = result.latencies.record(UInt64(microseconds))
+                let microseconds = UInt64(max(0, (now - due).nanoseconds / 1000))
+                _ = result.latencies.record(microseconds)
+                _ = result.responseTimes.record(UInt64(max(0, (now - sent).nanoseconds / 1000)))
+                let second = Int((due - measureFrom).nanoseconds / 1_000_000_000)
+                if second >= result.timeline.count {
+                    result.timeline += Array(repeating: LoopResult.Second(), count: second + 1 - result.timeline.count)
+                }
+                result.timeline[second].answers += 1
+                result.timeline[second].maxMicroseconds = max(result.timeline[second].maxMicroseconds, microseconds)
             }
         }
         if verdict == nil { unreported.ok += 1 } else { unreported.errors += 1 }
@@ -319,7 +349,7 @@ final class LoopHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !finished {
-            if let (_, due) = inFlight, due >= measureFrom {
+            if let (_, due, _) = inFlight, due >= measureFrom {
                 let kind = NIODeadline.now() >= end + RequestLoop.grace ? "unanswered" : "closed"
                 result.errors += 1
                 result.errorKinds[kind, default: 0] += 1
