@@ -34,6 +34,8 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let check: PublicCheck
     private let serverName: String
+    /// The metrics of the two routes this handler answers, status 200.
+    private let recorders: [String: APIMetrics.RequestRecorder]
     /// A check waiting for the end of its request, and when it began.
     private var held: (request: HTTPRequest, code: [UInt8], route: String, started: ContinuousClock.Instant)?
     /// Requests handed to the router whose answers have not been written in full.
@@ -44,6 +46,9 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     init(service: MarkingService, serverName: String) {
         check = PublicCheck(service: service)
         self.serverName = serverName
+        recorders = Dictionary(uniqueKeysWithValues: [Self.pathRoute, Self.queryRoute].map { route in
+            (route, service.metrics.recorder(method: "GET", route: route, status: 200))
+        })
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -132,9 +137,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let query = uri.query, !query.isEmpty { route += "?" + query }
         service.audit.record(AuditTrail.Call(secret: nil, ip: clientIP, method: "GET", route: route, status: 200, count: nil))
         let elapsed = ContinuousClock.now - held.started
-        service.metrics.request(
-            method: "GET", route: held.route, status: 200,
-            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        recorders[held.route]?.record(nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return true
     }
 }
