@@ -64,8 +64,8 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "Offered checks per second of the fixed-rate run (lookup: default 20,000; mixed: default 5,000).")
     var rate: Double?
 
-    @Option(help: "Connections the fixed-rate checks are spread over.")
-    var rateConnections: Int = 64
+    @Option(help: "Connections the fixed-rate checks are spread over (enough that a slow answer does not hold up the schedule).")
+    var rateConnections: Int = 128
 
     @Option(help: "Seconds measured per run (lookup: default 20 per run; mixed: default 60).")
     var duration: Int?
@@ -227,32 +227,52 @@ struct LoadContext {
 
 /// CPU time of the server and of this load generator over one measured phase: on a
 /// shared 2-core machine, who used how much of it.
+/// The machine is shared, so the share other processes took is reported too: a
+/// run slowed by someone else's build says so.
 struct CPUShare {
     private let server: ServerUnderTest
     private let started = ContinuousClock.now
     private let serverStart: Double?
     private let clientStart: Double?
+    private let machineStart: Double?
 
     init(_ server: ServerUnderTest) {
         self.server = server
         serverStart = server.cpuSeconds()
         clientStart = ServerUnderTest.ownCPUSeconds()
+        machineStart = ServerUnderTest.machineBusySeconds()
     }
 
-    /// Cores busy on average: (server, client); `nil` where unknown.
-    func cores() -> (server: Double?, client: Double?) {
+    /// Cores busy on average; `nil` where unknown.
+    struct Cores {
+        var server: Double?
+        var client: Double?
+        /// Everything else on the machine (other processes, interrupts).
+        var others: Double?
+
+        var text: String {
+            [
+                server.map { String(format: "server %.2f", $0) }, client.map { String(format: "load generator %.2f", $0) },
+                others.map { String(format: "others %.2f", $0) },
+            ].compactMap { $0 }.joined(separator: ", ")
+        }
+
+        var json: [String: Double] { ["server": server ?? -1, "client": client ?? -1, "others": others ?? -1] }
+    }
+
+    func cores() -> Cores {
         let wall = max((ContinuousClock.now - started).seconds, 0.001)
         let serverCores = serverStart.flatMap { start in server.cpuSeconds().map { ($0 - start) / wall } }
         let clientCores = clientStart.flatMap { start in ServerUnderTest.ownCPUSeconds().map { ($0 - start) / wall } }
-        return (serverCores, clientCores)
+        let machine = machineStart.flatMap { start in ServerUnderTest.machineBusySeconds().map { ($0 - start) / wall } }
+        let others = machine.map { max(0, $0 - (serverCores ?? 0) - (clientCores ?? 0)) }
+        return Cores(server: serverCores, client: clientCores, others: others)
     }
 
-    /// Adds the CPU rows for `prefix` to `report`.
+    /// Adds the CPU row for `prefix` to `report`.
     func add(to report: inout BenchReport, prefix: String, key: String) {
-        let (serverCores, clientCores) = cores()
-        let text = [serverCores.map { String(format: "server %.2f", $0) }, clientCores.map { String(format: "load generator %.2f", $0) }]
-            .compactMap { $0 }.joined(separator: ", ")
-        report.add("\(prefix) CPU cores busy", text.isEmpty ? "unknown" : text, key: key, json: ["server": serverCores ?? -1, "client": clientCores ?? -1])
+        let cores = cores()
+        report.add("\(prefix) CPU cores busy", cores.text.isEmpty ? "unknown" : cores.text, key: key, json: cores.json)
     }
 }
 

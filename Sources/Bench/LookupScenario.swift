@@ -53,7 +53,7 @@ enum LookupScenario {
         let cores = cpu.cores()
         reporter.finish()
         try LoadContext.refuseIfErrors(label, errors: result.errors, total: result.ok + result.errors, kinds: result.errorKinds)
-        return CheckRun(pace: pace, result: result, serverCores: cores.server, clientCores: cores.client)
+        return CheckRun(pace: pace, result: result, cores: cores)
     }
 }
 
@@ -61,8 +61,7 @@ enum LookupScenario {
 struct CheckRun {
     var pace: LoopPace
     var result: LoopResult
-    var serverCores: Double?
-    var clientCores: Double?
+    var cores: CPUShare.Cores
 
     func add(to report: inout BenchReport, title: String, key: String) {
         let latencies = result.latencies
@@ -74,7 +73,7 @@ struct CheckRun {
                 .merging(["max": Double(latencies.max) / 1000, "mean": latencies.mean / 1000]) { $1 },
             "response_time_ms": Dictionary(uniqueKeysWithValues: percentiles.map { ($0.0, result.responseTimes.milliseconds($0.1)) })
                 .merging(["max": Double(result.responseTimes.max) / 1000]) { $1 },
-            "server_cpu_cores": serverCores ?? -1, "client_cpu_cores": clientCores ?? -1,
+            "cpu_cores": cores.json,
             "timeline": result.timeline.map { ["answers": $0.answers, "max_ms": Double($0.maxMicroseconds) / 1000] },
         ]
         switch pace {
@@ -100,8 +99,6 @@ struct CheckRun {
                 "  worst second / seconds with a check > 5 ms",
                 String(format: "second %d: max %.1f ms / %d of %d", second, Double(worst.maxMicroseconds) / 1000, over5, result.timeline.count))
         }
-        let cpu = [serverCores.map { String(format: "server %.2f", $0) }, clientCores.map { String(format: "load generator %.2f", $0) }]
-            .compactMap { $0 }.joined(separator: ", ")
-        if !cpu.isEmpty { report.add("  CPU cores busy", cpu) }
+        if !cores.text.isEmpty { report.add("  CPU cores busy", cores.text) }
     }
 }

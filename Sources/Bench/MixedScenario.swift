@@ -57,7 +57,7 @@ enum MixedScenario {
         try LoadContext.refuseIfErrors("mixed checks", errors: checkResult.errors, total: checkResult.ok + checkResult.errors, kinds: checkResult.errorKinds)
 
         report.add("measured seconds", "\(duration) (after \(warmup) s of checks alone)", key: "seconds", json: duration)
-        CheckRun(pace: .fixedRate(perSecond: rate, connections: command.rateConnections), result: checkResult, serverCores: cores.server, clientCores: cores.client)
+        CheckRun(pace: .fixedRate(perSecond: rate, connections: command.rateConnections), result: checkResult, cores: cores)
             .add(to: &report, title: "checks (\(grouped(Int(rate)))/s offered, \(command.rateConnections) connections)", key: "checks")
         let orderSeconds = orders.results.map { $0.orderSeconds + $0.downloadSeconds }
         report.add("orders (every \(orderInterval) s, \(grouped(orderCodes)) codes, downloaded)", "", key: "orders", json: [

@@ -133,6 +133,18 @@ final class ServerUnderTest: Sendable {
         cpuSeconds(statPath: "/proc/self/stat")
     }
 
+    /// CPU seconds the whole machine has been busy (all cores, every process).
+    static func machineBusySeconds() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return nil }
+        // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 8 else { return nil }
+        let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     private static func cpuSeconds(statPath: String) -> Double? {
         guard let text = try? String(contentsOfFile: statPath, encoding: .utf8),
               let close = text.lastIndex(of: ")")
