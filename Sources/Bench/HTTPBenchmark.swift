@@ -253,7 +253,7 @@ struct CPUShare {
         var text: String {
             [
                 server.map { String(format: "server %.2f", $0) }, client.map { String(format: "load generator %.2f", $0) },
-                others.map { String(format: "others %.2f", $0) },
+                others.map { String(format: server == nil ? "server and others %.2f" : "others %.2f", $0) },
             ].compactMap { $0 }.joined(separator: ", ")
         }
 
