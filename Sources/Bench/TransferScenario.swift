@@ -25,7 +25,7 @@ enum TransferScenario {
         report.add("seconds to 202 (upload read by the server)", String(format: "%.2f", timed.accepted), key: "accepted_seconds", json: timed.accepted)
         report.add("seconds to CHECKED_OK (client, polling every 20 ms)", String(format: "%.2f", timed.checked), key: "seconds", json: timed.checked)
         if let server = timed.serverSeconds {
-            report.add("seconds createdAt -> finishedAt (server)", String(format: "%.2f", server), key: "server_seconds", json: server)
+            report.add("seconds createdAt -> finishedAt (server, stamped before the final write)", String(format: "%.2f", server), key: "server_seconds", json: server)
         }
         report.add("codes/s to CHECKED_OK", grouped(Int(Double(codes) / timed.checked)), key: "codes_per_second", json: Double(codes) / timed.checked)
         cpu.add(to: &report, prefix: "transfer", key: "cpu_cores")
