@@ -104,4 +104,8 @@ final class ProgressCounter: Sendable {
         get { atomic.load(ordering: .relaxed) }
         set { atomic.store(newValue, ordering: .relaxed) }
     }
+
+    func add(_ amount: Int) {
+        atomic.add(amount, ordering: .relaxed)
+    }
 }

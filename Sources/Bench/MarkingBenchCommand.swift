@@ -3,12 +3,13 @@ import ArgumentParser
 /// `marking-bench`: measures the engine as its users load it, beside the raw ceiling
 /// of the same machine measured in the same run.
 @main
-struct MarkingBenchCommand: ParsableCommand {
+struct MarkingBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marking-bench",
         abstract: "Measure the marking engine against this machine's own storage ceiling.",
         subcommands: [
-            EmissionBenchmark.self, CeilingBenchmark.self, TransferBenchmark.self, LookupBenchmark.self, ReportBenchmark.self,
+            EmissionBenchmark.self, CeilingBenchmark.self, TransferBenchmark.self, LookupBenchmark.self, HTTPBenchmark.self,
+            ReportBenchmark.self,
         ]
     )
 }

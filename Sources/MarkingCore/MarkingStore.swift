@@ -139,7 +139,12 @@ public final class MarkingStore: Sendable {
 
     /// Checks a code as the public check does: is it known, and is its tail genuine?
     public func check(_ code: MarkingCode) throws(MarkingError) -> CodeCheck {
-        let record = try record(for: code.cis)
+        check(code, record: try record(for: code.cis))
+    }
+
+    /// Checks a code against a record already read (`nil`: the store does not know
+    /// the code), for callers that read the record their own way.
+    public func check(_ code: MarkingCode, record: CodeRecord?) -> CodeCheck {
         let tail: TailVerification
         if let record, let template = catalog.withID(record.templateID), let kind = code.tailKind, kind != template.tail {
             tail = .invalid

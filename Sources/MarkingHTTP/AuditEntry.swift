@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// One line of the audit trail: who did what, from where, when, and with what result.
 ///
@@ -22,4 +23,22 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var status: Int
     /// How many codes the call carried or produced, when the response says so.
     public var count: Int?
+}
+
+extension AuditEntry {
+    /// The entry as stored: what `JSONEncoder.api` writes for it (sorted keys),
+    /// written directly, since every public check writes one.
+    var json: ByteBuffer {
+        var json = JSONByteWriter(capacity: 256)
+        json.string("actor", actor)
+        json.integer("count", count)
+        json.string("ip", ip)
+        json.string("method", method)
+        json.integer("ms", ms)
+        json.integer("participant", participant)
+        json.string("route", route)
+        json.integer("status", status)
+        json.string("time", time)
+        return json.finish()
+    }
 }

@@ -92,16 +92,10 @@ struct CodeRoutes {
         group.post("codes/info") { request, context in try await info(request, context) }
     }
 
+    /// The check itself runs on ``PublicCheck``'s hot path; ``CheckAnswer`` is the
+    /// shape it writes.
     private func check(_ bytes: [UInt8], pointer: String, _ request: Request) async throws -> Response {
-        let code: MarkingCode
-        do {
-            code = try service.store.parser.parse(bytes: bytes)
-        } catch {
-            throw Problem(error, pointer: pointer)
-        }
-        let caller = try await service.optionalCaller(of: request)
-        let inspector = Inspector(service: service, caller: caller)
-        return try JSONAnswer.response(try await service.blocking { try inspector.answer(code) })
+        try await PublicCheck(service: service).respond(to: bytes, pointer: pointer, request)
     }
 
     private func info(_ request: Request, _ context: APIRequestContext) async throws -> Response {

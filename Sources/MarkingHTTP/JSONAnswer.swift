@@ -10,12 +10,56 @@ enum JSONAnswer {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Milliseconds since 1970 as ISO 8601 UTC with milliseconds.
+    /// Milliseconds since 1970 as ISO 8601 UTC with milliseconds
+    /// (`2026-11-22T13:09:40.140Z`).
+    ///
+    /// Whole-number arithmetic on the civil calendar rather than a `Date` through
+    /// `ISO8601FormatStyle`: exact (no millisecond lost to a `Double`), and about a
+    /// hundred times cheaper, which counts on the public check, whose every answer and
+    /// audit line carries a time.
     static func timestamp(_ milliseconds: UInt64) -> String {
-        // Half a millisecond's tenth on top: the formatter truncates, and a Double of
-        // milliseconds / 1000 often lies just below the true value (.902 read as .901).
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000 + 0.00005)
-            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        var text = [UInt8](repeating: 0, count: 24)
+        text.withUnsafeMutableBufferPointer { writeTimestamp(milliseconds, to: $0.baseAddress!) }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Writes the 24 bytes of ``timestamp(_:)`` to `output`.
+    static func writeTimestamp(_ milliseconds: UInt64, to output: UnsafeMutablePointer<UInt8>) {
+        let millisecond = Int(milliseconds % 1000)
+        let seconds = Int(milliseconds / 1000)
+        let days = seconds / 86_400
+        let daySecond = seconds % 86_400
+        // Days to civil date (H. Hinnant's algorithm), for days since 1970-01-01 >= 0.
+        let shifted = days + 719_468
+        let era = shifted / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func digits(_ value: Int, _ count: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + count - 1, through: offset, by: -1) {
+                output[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        digits(year, 4, at: 0)
+        output[4] = UInt8(ascii: "-")
+        digits(month, 2, at: 5)
+        output[7] = UInt8(ascii: "-")
+        digits(day, 2, at: 8)
+        output[10] = UInt8(ascii: "T")
+        digits(daySecond / 3600, 2, at: 11)
+        output[13] = UInt8(ascii: ":")
+        digits(daySecond / 60 % 60, 2, at: 14)
+        output[16] = UInt8(ascii: ":")
+        digits(daySecond % 60, 2, at: 17)
+        output[19] = UInt8(ascii: ".")
+        digits(millisecond, 3, at: 20)
+        output[23] = UInt8(ascii: "Z")
     }
 }
 

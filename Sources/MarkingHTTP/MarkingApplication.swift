@@ -39,16 +39,23 @@ public enum MarkingApplication {
     }
 
     /// The application serving ``buildRouter(service:)`` on `host:port`. Run it with
-    /// `runService()`, which stops gracefully on SIGINT and SIGTERM.
+    /// `runService()`, which stops gracefully on SIGINT and SIGTERM. Anonymous public
+    /// checks that can be answered from memory are answered in the channel pipeline
+    /// (``PublicCheckHandler``), the rest by the router.
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: buildRouter(service: service),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
-            configuration: .init(address: .hostname(host, port: port), serverName: "marking-server"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName),
+            ])),
+            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: onServerRunning,
             logger: logger)
     }
+
+    /// The `Server` header of every answer.
+    static let serverName = "marking-server"
 }

@@ -41,6 +41,8 @@ public enum ProductRefusal: Error, Sendable, Equatable {
 public final class ProductRegister: Sendable {
     let store: MarkingStore
     private let claimLock = Mutex<Void>(())
+    /// The cards as the public check shows them.
+    let publicCards = PublicCardCache()
 
     public init(store: MarkingStore) { self.store = store }
 
@@ -56,6 +58,16 @@ public final class ProductRegister: Sendable {
         }
     }
 
+    /// The public JSON of `gtin`'s card (no owner), `nil` when none is registered;
+    /// from memory when cached, otherwise read from the store (blocking) and kept.
+    func publicCard(_ gtin: GTIN) throws(MarkingError) -> [UInt8]? {
+        if let cached = publicCards.cached(gtin) { return cached }
+        let generation = publicCards.generation
+        let card = try product(gtin).map { product throws(MarkingError) in try PublicCardCache.encode(product) }
+        publicCards.keep(card, for: gtin, readAt: generation)
+        return card
+    }
+
     /// Stores `product` (its owner set to the caller), durably; refuses a GTIN
     /// another participant registered. Returns the card and whether it is new.
     public func put(_ product: Product) throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> {
@@ -69,6 +81,7 @@ public final class ProductRegister: Sendable {
             } catch {
                 throw MarkingError(.store, "cannot store product \(gtin): \(error)")
             }
+            publicCards.changed(gtin, to: try PublicCardCache.encode(product))
             return .success((product, existing == nil))
         }
     }

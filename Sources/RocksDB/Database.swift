@@ -20,6 +20,8 @@ public final class Database: @unchecked Sendable {
     private let options: NativeOptions
     private let families: [String: ColumnFamily]
     private let readOptions: OpaquePointer
+    /// Reads that may only be answered from memory (memtables and block cache).
+    private let memoryReadOptions: OpaquePointer
     private let syncedWrite: OpaquePointer
     private let bufferedWrite: OpaquePointer
     private let closed = Atomic<Bool>(false)
@@ -61,6 +63,9 @@ public final class Database: @unchecked Sendable {
         }
         self.families = families
         readOptions = rocksdb_readoptions_create()
+        memoryReadOptions = rocksdb_readoptions_create()
+        // 1 is kBlockCacheTier: a read that would need a file answers "incomplete".
+        rocksdb_readoptions_set_read_tier(memoryReadOptions, 1)
         syncedWrite = rocksdb_writeoptions_create()
         rocksdb_writeoptions_set_sync(syncedWrite, 1)
         bufferedWrite = rocksdb_writeoptions_create()
@@ -112,6 +117,7 @@ public final class Database: @unchecked Sendable {
         for family in families.values { rocksdb_column_family_handle_destroy(family.handle) }
         rocksdb_close(handle)
         rocksdb_readoptions_destroy(readOptions)
+        rocksdb_readoptions_destroy(memoryReadOptions)
         rocksdb_writeoptions_destroy(syncedWrite)
         rocksdb_writeoptions_destroy(bufferedWrite)
     }
@@ -166,6 +172,36 @@ public final class Database: @unchecked Sendable {
         defer { rocksdb_pinnableslice_destroy(pinned) }
         var length = 0
         // The slice stays valid until `rocksdb_pinnableslice_destroy` in the defer above.
+        let value = rocksdb_pinnableslice_value(pinned, &length)
+        return try body(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// Like ``withValue(forKey:in:snapshot:_:)``, but answered only from memory (the
+    /// memtables and the block cache): returns `nil` without calling `body` when the
+    /// answer would need a read from a file. A caller on a thread that must not block
+    /// on disk (an event loop, Swift's cooperative pool) reads here first and sends only
+    /// the misses to a thread that may block.
+    public func withValueInMemory<R>(
+        forKey key: [UInt8], in family: ColumnFamily, _ body: (UnsafeRawBufferPointer?) throws -> R
+    ) throws -> R? {
+        try ensureOpen()
+        var error: UnsafeMutablePointer<CChar>?
+        let pinned = key.withUnsafeBytes { key in
+            rocksdb_get_pinned_cf(
+                handle, memoryReadOptions, family.handle, key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count, &error)
+        }
+        if let error {
+            // RocksDB's Status::Incomplete: the value may exist but is not in memory.
+            let incomplete = strncmp(error, "Result incomplete", 17) == 0
+            if incomplete {
+                rocksdb_free(error)
+                return nil
+            }
+            try DatabaseError.check(error, .read, "read from \(family.name) failed")
+        }
+        guard let pinned else { return try body(nil) }
+        defer { rocksdb_pinnableslice_destroy(pinned) }
+        var length = 0
         let value = rocksdb_pinnableslice_value(pinned, &length)
         return try body(UnsafeRawBufferPointer(start: value, count: length))
     }

@@ -65,6 +65,27 @@ struct DatabaseTests {
         }
     }
 
+    @Test func memoryOnlyReadAnswersFromMemoryAndDeclinesWhenAFileIsNeeded() throws {
+        try withTemporaryDirectory { folder in
+            do {
+                let database = try openDatabase(in: folder)
+                let codes = try database.family("codes")
+                try database.put(bytes("flushed"), bytes("on disk"), in: codes, sync: true)
+                try database.flush(codes)
+                database.close()
+            }
+            let database = try openDatabase(in: folder)
+            let codes = try database.family("codes")
+            try database.put(bytes("fresh"), bytes("in memtable"), in: codes, sync: false)
+            #expect(try database.withValueInMemory(forKey: bytes("fresh"), in: codes) { $0.map { Array($0) } } == .some(bytes("in memtable")))
+            // A fresh open has an empty block cache: the flushed value needs its file.
+            #expect(try database.withValueInMemory(forKey: bytes("flushed"), in: codes) { $0.map { Array($0) } } == nil)
+            #expect(try database.get(bytes("flushed"), in: codes) == bytes("on disk"))
+            // The normal read brought the block into the cache.
+            #expect(try database.withValueInMemory(forKey: bytes("flushed"), in: codes) { $0.map { Array($0) } } == .some(bytes("on disk")))
+        }
+    }
+
     @Test func putThenGetReturnsTheSameBytes() throws {
         try withTemporaryDirectory { folder in
             let database = try openDatabase(in: folder)
