@@ -28,12 +28,14 @@ struct ReportMarkdown {
         lines.append("")
         lines.append("| Requirement (decree No. 672) | Required | Measured | Ceiling, same run | Ratio | Holds |")
         lines.append("|---|---|---|---|---|---|")
+        var others: [String: [String: Any]] = [:]
         for result in results {
+            defer { others[result.scenario.name] = result.json }
             guard result.status == 0 else {
                 lines.append("| \(result.scenario.name) | — | **failed** (exit \(result.status)) | — | — | no |")
                 continue
             }
-            for row in result.scenario.rows(result.json) {
+            for row in result.scenario.rows(result.json, others) {
                 let holds = row.holds.map { $0 ? "yes" : "**no**" } ?? ""
                 lines.append("| \(row.requirement) | \(row.required) | \(row.measured) | \(row.ceiling) | \(row.ratio) | \(holds) |")
             }

@@ -28,14 +28,16 @@ struct ReportScenario: Sendable {
     var name: String
     /// The subcommand's arguments, full size or quick.
     var arguments: @Sendable (_ quick: Bool) -> [String]
-    var rows: @Sendable (_ json: [String: Any]) -> [Row]
+    /// Rows from the scenario's JSON; `others` holds the JSON of the scenarios run
+    /// before it in the same report, by name, for ceilings measured in that run.
+    var rows: @Sendable (_ json: [String: Any], _ others: [String: [String: Any]]) -> [Row]
 
-    static let all: [ReportScenario] = [emission, transfer, lookup]
+    static let all: [ReportScenario] = [emission, transfer, lookup, httpEmission, httpLookup, httpTransfer, httpMixed]
 
     static let emission = ReportScenario(
         name: "emission",
         arguments: { quick in ["emission", "--codes", quick ? "2000000" : "20000000", "--with-codes"] },
-        rows: { json in
+        rows: { json, _ in
             let rate = json.double("codes_per_second"), ceiling = json.double("ceiling_codes_per_second")
             return [Row(
                 requirement: "C21: 50 million codes a day (in process: records, serials, tails, synced)", required: "≥ 579 codes/s",
@@ -48,7 +50,7 @@ struct ReportScenario: Sendable {
         arguments: { quick in
             quick ? ["transfer", "--codes", "100000", "--store-codes", "500000"] : ["transfer", "--codes", "1000000", "--store-codes", "5000000"]
         },
-        rows: { json in
+        rows: { json, _ in
             let seconds = json.double("seconds"), ceiling = json.double("ceiling_seconds"), retirement = json.double("retirement_seconds")
             let codes = grouped(json.int("codes"))
             return [
@@ -66,7 +68,7 @@ struct ReportScenario: Sendable {
     static let lookup = ReportScenario(
         name: "lookup",
         arguments: { quick in ["lookup", "--sizes", quick ? "1M,10M" : "1M,10M,100M", "--lookups", quick ? "200000" : "1000000"] },
-        rows: { json in
+        rows: { json, _ in
             let sizes = json["sizes"] as? [[String: Any]] ?? []
             guard let smallest = sizes.first, let largest = sizes.last else { return [] }
             let small = smallest["warm"] as? [String: Any] ?? [:], large = largest["warm"] as? [String: Any] ?? [:]
@@ -84,6 +86,70 @@ struct ReportScenario: Sendable {
                     required: "target ≤ 24 bytes/code", measured: String(format: "%.2f bytes/code", bytes),
                     ceiling: String(format: "%.0f GB for 10 billion codes", bytes * 10), ratio: "—", holds: bytes <= 24),
             ]
+        })
+
+    static let httpEmission = ReportScenario(
+        name: "http-emission",
+        arguments: { quick in ["http", "emission", "--codes", quick ? "2000000" : "10000000"] },
+        rows: { json, others in
+            let rate = json.double("codes_per_second"), ceiling = others["emission"]?.double("codes_per_second") ?? 0
+            return [Row(
+                requirement: "C21: 50 million codes a day, over HTTP: orders placed and every code downloaded as text",
+                required: "≥ 579 codes/s; target ≥ 500,000 codes/s", measured: "\(grouped(Int(rate))) codes/s",
+                ceiling: ceiling > 0 ? "\(grouped(Int(ceiling))) codes/s in process (emission row)" : "—",
+                ratio: ratio(rate, ceiling), holds: rate >= 500_000)]
+        })
+
+    static let httpLookup = ReportScenario(
+        name: "http-lookup",
+        arguments: { quick in ["http", "lookup", "--store-codes", quick ? "1000000" : "10000000"] },
+        rows: { json, others in
+            var rows: [Row] = []
+            let store = grouped(json.int("store_codes"))
+            let inProcess = ((others["lookup"]?["sizes"] as? [[String: Any]])?.first { $0.int("codes") == 10_000_000 }?["warm"] as? [String: Any])?
+                .double("lookups_per_second") ?? 0
+            for (key, title) in [("closed_loop", "fixed concurrency"), ("fixed_rate", "fixed offered rate")] {
+                guard let run = json[key] as? [String: Any] else { continue }
+                let rate = run.double("requests_per_second")
+                let latency = run["latency_ms"] as? [String: Any] ?? [:]
+                let p99 = latency.double("p99")
+                rows.append(Row(
+                    requirement: "C22: a code's information within 5 s — public checks over HTTP, \(title), \(store) codes",
+                    required: "≤ 5 s; target ≥ 20,000/s with p99 ≤ 5 ms",
+                    measured: String(format: "%@ checks/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms", grouped(Int(rate)), latency.double("p50"), p99, latency.double("p99.9")),
+                    ceiling: inProcess > 0 ? "\(grouped(Int(inProcess))) lookups/s in process at 10M (lookup row)" : "—",
+                    ratio: ratio(rate, inProcess), holds: rate >= 20_000 && p99 <= 5))
+            }
+            return rows
+        })
+
+    static let httpTransfer = ReportScenario(
+        name: "http-transfer",
+        arguments: { quick in ["http", "transfer", "--codes", quick ? "100000" : "1000000"] },
+        rows: { json, others in
+            let seconds = json.double("seconds"), inProcess = others["transfer"]?.double("seconds") ?? 0
+            return [Row(
+                requirement: "C25: owner change of \(grouped(json.int("codes"))) codes over HTTP, code list streamed as text, until CHECKED_OK",
+                required: "≤ 180 s; target ≤ 15 s", measured: String(format: "%.2f s", seconds),
+                ceiling: inProcess > 0 ? String(format: "%.2f s in process (transfer row)", inProcess) : "—",
+                ratio: ratio(seconds, inProcess), holds: seconds <= 15)]
+        })
+
+    static let httpMixed = ReportScenario(
+        name: "http-mixed",
+        arguments: { quick in ["http", "mixed", "--store-codes", quick ? "1000000" : "10000000", "--duration", quick ? "20" : "60"] },
+        rows: { json, _ in
+            let checks = json["checks"] as? [String: Any] ?? [:]
+            let latency = checks["latency_ms"] as? [String: Any] ?? [:]
+            let orders = json["orders"] as? [String: Any] ?? [:], transfers = json["transfers"] as? [String: Any] ?? [:]
+            let transferSeconds = (transfers["seconds"] as? [NSNumber])?.map(\.doubleValue) ?? []
+            return [Row(
+                requirement: "A day's mix at once: checks at a fixed rate while orders are placed and downloaded and transfers run",
+                required: "checks ≤ 5 s; transfers ≤ 180 s",
+                measured: String(
+                    format: "checks %@/s, p99 %.2f ms; %d orders; %d transfers, slowest %.2f s", grouped(Int(checks.double("requests_per_second"))),
+                    latency.double("p99"), orders.int("count"), transfers.int("count"), transferSeconds.max() ?? 0),
+                ceiling: "—", ratio: "—", holds: latency.double("p99") <= 5_000 && (transferSeconds.max() ?? 0) <= 180)]
         })
 
     /// `a / b` with two decimals, `—` when `b` is missing.
