@@ -20,15 +20,17 @@ final class ServerUnderTest: Sendable {
     /// The child process's id, `nil` for a server started elsewhere.
     let pid: Int32?
     private let process: Mutex<Process?>
-    private let dataFolder: String?
+    /// This run's temporary folder: the child's data and the load generator's own
+    /// files (code lists); ``stop()`` removes it.
+    private let folder: String
 
-    private init(host: String, port: Int, adminToken: String, process: Process?, dataFolder: String?) {
+    private init(host: String, port: Int, adminToken: String, process: Process?, folder: String) {
         self.host = host
         self.port = port
         self.adminToken = adminToken
         self.pid = process?.processIdentifier
         self.process = Mutex(process)
-        self.dataFolder = dataFolder
+        self.folder = folder
     }
 
     /// A server that is already running at `url` (`http://127.0.0.1:PORT`, loopback only).
@@ -40,7 +42,8 @@ final class ServerUnderTest: Sendable {
             throw HTTPBenchError(.options, "--url must be a loopback address: this tool loads only the local machine")
         }
         return ServerUnderTest(
-            host: host == "localhost" ? "127.0.0.1" : host, port: port, adminToken: adminToken, process: nil, dataFolder: nil)
+            host: host == "localhost" ? "127.0.0.1" : host, port: port, adminToken: adminToken, process: nil,
+            folder: FileManager.default.temporaryDirectory.path + "/marking-http-bench-\(UUID().uuidString)")
     }
 
     /// Starts `marking-server serve` from the folder of this executable on a fresh data
@@ -97,7 +100,7 @@ final class ServerUnderTest: Sendable {
             try? FileManager.default.removeItem(atPath: folder)
             throw HTTPBenchError(.server, "marking-server did not start listening within 60 s")
         }
-        return ServerUnderTest(host: "127.0.0.1", port: found, adminToken: token, process: process, dataFolder: folder)
+        return ServerUnderTest(host: "127.0.0.1", port: found, adminToken: token, process: process, folder: folder)
     }
 
     /// `marking-server` next to the running executable.
@@ -109,10 +112,10 @@ final class ServerUnderTest: Sendable {
     /// The base URL of the API.
     var base: String { "http://\(host):\(port)/api/v1" }
 
-    /// A folder for the load generator's own files (code lists): inside the server's
-    /// temporary folder, or a new temporary one.
+    /// A folder for the load generator's own files (code lists), inside this run's
+    /// temporary folder.
     func scratchFolder() throws(HTTPBenchError) -> String {
-        let folder = (dataFolder ?? FileManager.default.temporaryDirectory.path + "/marking-http-bench-\(UUID().uuidString)") + "/client"
+        let folder = folder + "/client"
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -163,18 +166,17 @@ final class ServerUnderTest: Sendable {
         return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
     }
 
-    /// Stops the child (SIGTERM, then SIGKILL after 30 s) and removes its data folder.
-    /// Does nothing for a server started elsewhere. Safe to call twice.
+    /// Stops the child (SIGTERM, then SIGKILL after 30 s), if there is one, and removes
+    /// this run's temporary folder. Safe to call twice.
     func stop() {
-        guard let process = process.withLock({ $0.take() }) else { return }
-        if process.isRunning {
+        if let process = process.withLock({ $0.take() }), process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(30)
             while process.isRunning, Date() < deadline { usleep(50_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        if let dataFolder { try? FileManager.default.removeItem(atPath: dataFolder) }
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }
 
