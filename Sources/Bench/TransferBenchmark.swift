@@ -78,28 +78,44 @@ struct TransferBenchmark: ParsableCommand {
         report.add("codes in store", grouped(storeCodes), key: "store_codes", json: storeCodes)
         report.add("codes per document", grouped(codes), key: "codes", json: codes)
         report.add("set-up seconds", String(format: "%.1f", setupSeconds), key: "setup_seconds", json: setupSeconds)
-        report.add("transfer seconds", String(format: "%.2f", transfer), key: "seconds", json: transfer)
-        report.add("transfer codes/s", grouped(Int(Double(codes) / transfer)), key: "codes_per_second", json: Double(codes) / transfer)
-        report.add("retirement seconds", String(format: "%.2f", retirement), key: "retirement_seconds", json: retirement)
-        report.add("retirement codes/s", grouped(Int(Double(codes) / retirement)), key: "retirement_codes_per_second", json: Double(codes) / retirement)
+        report.add("transfer seconds", String(format: "%.2f", transfer.seconds), key: "seconds", json: transfer.seconds)
+        report.add("transfer codes/s", grouped(Int(Double(codes) / transfer.seconds)), key: "codes_per_second", json: Double(codes) / transfer.seconds)
+        addPhases(transfer.phases, as: "transfer", key: "transfer", to: &report)
+        report.add("retirement seconds", String(format: "%.2f", retirement.seconds), key: "retirement_seconds", json: retirement.seconds)
+        report.add("retirement codes/s", grouped(Int(Double(codes) / retirement.seconds)), key: "retirement_codes_per_second", json: Double(codes) / retirement.seconds)
+        addPhases(retirement.phases, as: "retirement", key: "retirement", to: &report)
         report.add("ceiling seconds (MultiGet + synced batch)", String(format: "%.2f", ceilingSeconds), key: "ceiling_seconds", json: ceilingSeconds)
-        report.add("transfer / ceiling time", String(format: "%.2f", transfer / ceilingSeconds), key: "ratio_to_ceiling", json: transfer / ceilingSeconds)
+        report.add("transfer / ceiling time", String(format: "%.2f", transfer.seconds / ceilingSeconds), key: "ratio_to_ceiling", json: transfer.seconds / ceilingSeconds)
         report.add("decree limit", "180 s", key: "decree_limit_seconds", json: 180)
         report.add("peak RSS", "\(peakResidentBytes() / 1_048_576) MiB", key: "peak_rss_bytes", json: peakResidentBytes())
         try report.print(to: options.json)
     }
 
-    /// Runs one document over `text` and returns its seconds, failing unless it applied.
-    private func timed(_ engine: JobEngine, _ request: DocumentRequest, text: [UInt8]) throws -> Double {
+    /// Runs one document over `text` and returns its seconds and the engine's time per
+    /// phase, failing unless it applied. The clock starts before the text is split
+    /// into lines; the phases start after.
+    private func timed(
+        _ engine: JobEngine, _ request: DocumentRequest, text: [UInt8]
+    ) throws -> (seconds: Double, phases: [JobPhase: Duration]) {
+        let progress = JobProgress()
         let started = ContinuousClock.now
         var request = request
         request.codes = CodeList(text: text)
-        let document = try engine.submit(request)
+        let document = try engine.submit(request, progress: progress)
         let seconds = (ContinuousClock.now - started).seconds
         guard document.state == .checkedOK, document.applied == codes else {
             throw ValidationError("\(request.type.rawValue) was not applied in full: \(document.state.rawValue), \(document.refusals)")
         }
-        return seconds
+        return (seconds, progress.phases)
+    }
+
+    /// One row with the seconds of each phase of a document (JSON: an object by phase).
+    private func addPhases(_ phases: [JobPhase: Duration], as name: String, key: String, to report: inout BenchReport) {
+        let seconds = JobPhase.allCases.map { (phases[$0] ?? .zero).seconds }
+        report.add(
+            "  \(JobPhase.allCases.map(\.rawValue).joined(separator: " / ")) s",
+            seconds.map { String(format: "%.2f", $0) }.joined(separator: " / "), key: "\(key)_phase_seconds",
+            json: Dictionary(uniqueKeysWithValues: zip(JobPhase.allCases.map(\.rawValue), seconds)))
     }
 
     /// Reads the records of the codes in `list` and rewrites them unchanged in one

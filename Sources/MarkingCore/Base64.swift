@@ -10,8 +10,14 @@ public enum Base64 {
         return table
     }()
 
-    /// Whether `byte` is one of the 64 base64 characters (padding excluded).
-    public static func isAlphabet(_ byte: UInt8) -> Bool { decodeTable[Int(byte)] != 0xFF }
+    /// Whether `byte` is one of the 64 base64 characters (padding excluded). Two mask
+    /// constants rather than ``decodeTable``: this runs on every character of every tail
+    /// a batch job reads, where a lazily initialised table costs a `swift_once` call each.
+    @inlinable @inline(__always)
+    public static func isAlphabet(_ byte: UInt8) -> Bool {
+        if byte < 64 { return (0x03FF_8800_0000_0000 as UInt64 &>> UInt64(byte)) & 1 == 1 }
+        return byte < 128 && (0x07FF_FFFE_07FF_FFFE as UInt64 &>> UInt64(byte &- 64)) & 1 == 1
+    }
 
     /// Encodes `source` into `destination`, which must have room for
     /// `((source.count + 2) / 3) * 4` bytes; returns the number written.

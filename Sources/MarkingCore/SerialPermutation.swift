@@ -21,9 +21,11 @@ public struct SerialPermutation: Sendable {
     let rightDigits: Int
     let leftRadix: UInt64
     let rightRadix: UInt64
-    let roundKeys: [UInt64]
+    /// Inline, not an array: a permutation is copied per line in batch jobs, and a
+    /// value with no reference inside copies without retain and release.
+    let roundKeys: InlineArray<10, UInt64>
 
-    static let rounds = 10
+    static var rounds: Int { 10 }
 
     /// Derives the round keys for `gtin` and `length` from the installation's serial secret.
     public init(keys: KeyRing, gtin: GTIN, length: Int) {
@@ -41,10 +43,10 @@ public struct SerialPermutation: Sendable {
         var seed: [UInt64] = (0..<4).map { word in
             digest[word * 8..<word * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) }
         }
-        var roundKeys: [UInt64] = []
+        var roundKeys = InlineArray<10, UInt64>(repeating: 0)
         for round in 0..<Self.rounds {
             seed[round % 4] = Self.mix(seed[round % 4] &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(round + 1))
-            roundKeys.append(seed[round % 4])
+            roundKeys[round] = seed[round % 4]
         }
         self.roundKeys = roundKeys
     }
@@ -161,7 +163,7 @@ public struct SerialPermutation: Sendable {
         var left: UInt64 = 0
         var right: UInt64 = 0
         for index in 0..<length {
-            let digit = UInt64(SerialAlphabet.digitValues[Int(serial[index])])
+            let digit = UInt64(SerialAlphabet.digit(serial[index]))
             if index < length - rightDigits { left = left * 82 + digit } else { right = right * 82 + digit }
         }
         let (a, b) = invert(left: left, right: right)

@@ -63,7 +63,9 @@ public final class JobEngine: Sendable {
         opened(document, isNew)
         guard isNew else { return document }
         progress?.start(total: request.codes.count * 3)
+        let parseStart = ContinuousClock.now
         let lines = parse(request.codes, progress: progress)
+        progress?.finished(.parse, since: parseStart)
         return try commitLock.withLock { _ throws(MarkingError) -> Document in
             try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
         }
@@ -351,9 +353,13 @@ public final class JobEngine: Sendable {
     ) throws(MarkingError) -> Document {
         var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
         do {
+            let readStart = ContinuousClock.now
             try work.collect(lines, request: request)
+            progress?.finished(.read, since: readStart)
             progress?.add(lines.count)
+            let checkStart = ContinuousClock.now
             try work.check(request: request)
+            progress?.finished(.check, since: checkStart)
             progress?.add(lines.count)
         } catch let error as MarkingError {
             throw error
@@ -375,7 +381,9 @@ public final class JobEngine: Sendable {
         guard commit else { return work.document }
         batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
         batch.delete(DocumentKeys.inFlight(document.id), in: store.families.documents)
+        let writeStart = ContinuousClock.now
         try write(batch)
+        progress?.finished(.write, since: writeStart)
         progress?.add(lines.count)
         return document
     }
