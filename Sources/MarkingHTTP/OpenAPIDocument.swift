@@ -28,7 +28,7 @@ components:
       name: gtin
       in: path
       required: true
-      description: 14 digits with a valid check digit (8, 12 or 13 digits are padded).
+      description: Exactly 14 digits with a valid check digit; a GTIN-8, -12 or -13 must be sent padded with leading zeros.
       schema: {type: string}
   schemas:
     Problem:

@@ -61,9 +61,9 @@ public enum ProblemCatalog {
             // Input of the engine (MarkingError codes).
             "gtin.invalid": entry(
                 .unprocessableContent,
-                kk: ("GTIN қате", "GTIN бақылау цифры дұрыс 14 цифрдан тұруы керек (8, 12 немесе 13 цифр нөлдермен толықтырылады)."),
-                ru: ("Неверный GTIN", "GTIN — 14 цифр с верной контрольной цифрой (8, 12 или 13 цифр дополняются нулями)."),
-                en: ("Invalid GTIN", "A GTIN is 14 digits with a valid check digit (8, 12 or 13 digits are padded with zeros).")),
+                kk: ("GTIN қате", "GTIN бақылау цифры дұрыс 14 цифрдан тұруы керек; 8, 12 немесе 13 цифрлы GTIN-ді алдына нөлдер қосып, 14 цифрға дейін толықтырып жіберіңіз."),
+                ru: ("Неверный GTIN", "GTIN — 14 цифр с верной контрольной цифрой; GTIN из 8, 12 или 13 цифр передавайте дополненным ведущими нулями до 14 цифр."),
+                en: ("Invalid GTIN", "A GTIN is 14 digits with a valid check digit; send a GTIN-8, -12 or -13 padded with leading zeros to 14 digits.")),
             "gtin.check_digit": entry(
                 .unprocessableContent,
                 kk: ("GTIN бақылау цифры қате", "GTIN-нің соңғы цифры есептелген бақылау цифрына сәйкес келмейді."),
