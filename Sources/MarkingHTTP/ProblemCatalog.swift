@@ -267,6 +267,11 @@ public enum ProblemCatalog {
                 kk: ("Өріс бұл құжат түріне жатпайды", "Бұл өріс тек басқа түрдегі құжатта болады."),
                 ru: ("Поле не для этого типа документа", "Это поле бывает только в документе другого типа."),
                 en: ("Field not for this document type", "This field belongs to another type of document.")),
+            "document.date": entry(
+                .unprocessableContent,
+                kk: ("Құжат күні қате", "Құжаттың күндерін (date, customsDeclarationDate, productionDate) бар күнтізбелік күн ретінде ЖЖЖЖ-АА-КК түрінде көрсетіңіз."),
+                ru: ("Неверная дата документа", "Даты документа (date, customsDeclarationDate, productionDate) указываются существующей календарной датой в виде ГГГГ-ММ-ДД."),
+                en: ("Invalid document date", "A document's dates (date, customsDeclarationDate, productionDate) are real calendar days written YYYY-MM-DD.")),
             "document.empty": entry(
                 .unprocessableContent,
                 kk: ("Кодтар тізімі бос", "Құжатта кемінде бір код болуы керек."),

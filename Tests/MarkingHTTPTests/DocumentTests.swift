@@ -210,6 +210,12 @@ struct DocumentTests {
                 ("type=UTILISATION&number=%20", code, "document.number", .unprocessableContent, ["number"]),
                 ("type=UTILISATION", code, "request.missing_field", .badRequest, ["number"]),
                 ("type=UTILISATION&number=X-1&participant=\(shop.id)", code, "request.unknown_field", .badRequest, ["participant"]),
+                ("type=UTILISATION&number=X-1&date=2026-02-30", code, "document.date", .unprocessableContent, ["date"]),
+                ("type=UTILISATION&number=X-1&date=", code, "document.date", .unprocessableContent, ["date"]),
+                ("type=TRANSFER&number=X-1&receiver=\(shop.id)&date=2026-1-5", code, "document.date", .unprocessableContent, ["date"]),
+                ("type=INTRODUCTION&number=X-1&customsDeclarationDate=01.01.2026", code, "document.date", .unprocessableContent, ["customsDeclarationDate"]),
+                ("type=INTRODUCTION&number=X-1&productionDate=2026-13-01", code, "document.date", .unprocessableContent, ["productionDate"]),
+                ("type=INTRODUCTION&number=X-1&date=2026-01-01&productionDate=2025-02-29", code, "document.date", .unprocessableContent, ["productionDate"]),
             ]
             for (query, list, expectedCode, status, expected) in textCases {
                 try await client.execute(
@@ -227,6 +233,10 @@ struct DocumentTests {
                 (["type": "TRANSFER", "number": "J-1", "receiver": shop.id, "codes": "x"], "request.wrong_type", .badRequest, ["/codes"]),
                 (["type": "TRANSFER", "number": "J-1", "receiver": shop.id, "codes": [""]], "document.code_line", .badRequest, ["/codes"]),
                 (["number": "J-1", "codes": [code]], "request.missing_field", .badRequest, ["/type"]),
+                (["type": "UTILISATION", "number": "J-1", "date": "2026-04-31", "codes": [code]], "document.date", .unprocessableContent, ["/date"]),
+                (["type": "INTRODUCTION", "number": "J-1", "customsDeclarationDate": "2026/01/01", "codes": [code]], "document.date", .unprocessableContent, ["/customsDeclarationDate"]),
+                (["type": "INTRODUCTION", "number": "J-1", "productionDate": "yesterday", "codes": [code]], "document.date", .unprocessableContent, ["/productionDate"]),
+                (["type": "UTILISATION", "number": "J-1", "codes": Array(repeating: code, count: 2), "date": 20260101], "request.wrong_type", .badRequest, ["/date"]),
             ]
             for (fields, expectedCode, status, expected) in jsonCases {
                 try await client.execute(
@@ -268,6 +278,35 @@ struct DocumentTests {
                 expectProblem(response, "auth.token_invalid", .unauthorized)
             }
             #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("Document dates that exist, in the query or in JSON, are accepted and shown back as sent")
+    func datesAccepted() async throws {
+        try await TestServer.run { client, _ in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 4)
+            let codes = try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                text(response).split(separator: "\n").map(String.init)
+            }
+            let utilisation = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=U-1&date=2028-02-29", codes: codes)
+            #expect(utilisation["date"] as? String == "2028-02-29")
+            _ = try await finished(client, token: producer.token, id: utilisation["id"] as? Int ?? 0)
+            let introduction = try await client.execute(
+                uri: "/api/v1/documents", method: .post, headers: headers(token: producer.token, json: true),
+                body: body([
+                    "type": "INTRODUCTION", "number": "I-1", "date": "2026-03-01", "customsDeclarationDate": "2026-02-28",
+                    "productionDate": "2025-12-31", "codes": codes,
+                ])
+            ) { response in
+                #expect(response.status == .accepted, "\(text(response))")
+                return object(response)
+            }
+            let done = try await finished(client, token: producer.token, id: introduction["id"] as? Int ?? 0)
+            #expect(done["state"] as? String == "CHECKED_OK", "\(done)")
+            #expect(done["date"] as? String == "2026-03-01")
+            #expect(done["customsDeclarationDate"] as? String == "2026-02-28")
+            #expect(done["productionDate"] as? String == "2025-12-31")
         }
     }
 
