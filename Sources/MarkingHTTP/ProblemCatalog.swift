@@ -146,6 +146,11 @@ public enum ProblemCatalog {
                 kk: ("Сұрау параметрі қате", "Жол немесе сұрау жолындағы параметр жарамсыз."),
                 ru: ("Неверный параметр запроса", "Параметр в пути или строке запроса недопустим."),
                 en: ("Invalid parameter", "A path or query parameter is not acceptable.")),
+            "request.busy": entry(
+                .tooManyRequests,
+                kk: ("Сервер бос емес", "Қазір тым көп кодтар тізімі қабылданып не өңделіп жатыр. Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
+                ru: ("Сервер занят", "Сейчас принимается или обрабатывается слишком много списков кодов. Повторите запрос через указанное в заголовке Retry-After число секунд."),
+                en: ("Server busy", "Too many code lists are being received or run right now. Send the request again after the seconds given in Retry-After.")),
             "route.unknown": entry(
                 .notFound,
                 kk: ("Ресурс табылмады", "Мұндай API мекенжайы жоқ."),

@@ -310,6 +310,89 @@ struct DocumentTests {
         }
     }
 
+    @Test("With every upload slot taken, a streamed list is answered 429 request.busy with Retry-After; JSON documents still go")
+    func busyUploads() async throws {
+        try await TestServer.run(maximumUploads: 1) { client, service in
+            let producer = try await register(client)
+            let code = "0104607000000014215aBcD3fGhIjKl"
+            // Another upload holds the only slot.
+            #expect(service.uploads.acquire())
+            for contentType in ["text/plain", "application/x-ndjson"] {
+                try await client.execute(
+                    uri: "/api/v1/documents?type=UTILISATION&number=B-1", method: .post,
+                    headers: listHeaders(token: producer.token, contentType: contentType), body: ByteBuffer(string: "\"\(code)\"\n")
+                ) { response in
+                    expectProblem(response, "request.busy", .tooManyRequests)
+                    #expect(response.headers[.retryAfter] == String(UploadSlots.retryAfterSeconds))
+                }
+            }
+            #expect(try service.jobs.document(1) == nil)
+            #expect(service.uploads.inUse == 1)
+            let json = try await client.execute(
+                uri: "/api/v1/documents", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["type": "UTILISATION", "number": "J-1", "codes": [code]])
+            ) { response in
+                #expect(response.status == .accepted, "\(text(response))")
+                return object(response)
+            }
+            _ = try await finished(client, token: producer.token, id: json["id"] as? Int ?? 0)
+            // The other upload ends: the slot is free again.
+            service.uploads.release()
+            let accepted = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=B-1", codes: [code])
+            _ = try await finished(client, token: producer.token, id: accepted["id"] as? Int ?? 0)
+        }
+    }
+
+    @Test("With no upload slots every streamed list is refused, in kk, ru and en, and never a 5xx")
+    func noUploadSlots() async throws {
+        try await TestServer.run(maximumUploads: 0) { client, service in
+            let producer = try await register(client)
+            let titles = [("kk", "Сервер бос емес"), ("ru", "Сервер занят"), ("en", "Server busy")]
+            for (language, title) in titles {
+                try await client.execute(
+                    uri: "/api/v1/documents?type=UTILISATION&number=Z-1", method: .post,
+                    headers: listHeaders(token: producer.token, contentType: "text/plain", language: language), body: ByteBuffer(string: "x\n")
+                ) { response in
+                    let problem = expectProblem(response, "request.busy", .tooManyRequests)
+                    #expect(problem["title"] as? String == title)
+                    #expect(response.headers[.retryAfter] != nil)
+                }
+            }
+            #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("An upload slot is given back when the request is refused and when the document's job returns")
+    func uploadSlotsReturn() async throws {
+        try await TestServer.run(maximumUploads: 1) { client, service in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 3)
+            let codes = try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                text(response).split(separator: "\n").map(String.init)
+            }
+            // Refused while reading (a bad NDJSON line), after reading (no codes), and by the engine's checks.
+            try await client.execute(
+                uri: "/api/v1/documents?type=UTILISATION&number=R-1", method: .post,
+                headers: listHeaders(token: producer.token, contentType: "application/x-ndjson"), body: ByteBuffer(string: "{\"kod\": 1}\n")
+            ) { response in
+                expectProblem(response, "request.ndjson_line", .badRequest)
+            }
+            #expect(service.uploads.inUse == 0)
+            _ = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=R-2", codes: [], expect: .unprocessableContent)
+            #expect(service.uploads.inUse == 0)
+            _ = try await submitText(client, token: producer.token, query: "type=TRANSFER&number=R-3&receiver=999", codes: codes, expect: .unprocessableContent)
+            #expect(service.uploads.inUse == 0)
+            for number in ["OK-1", "OK-2"] {
+                let accepted = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=\(number)", codes: codes)
+                let done = try await finished(client, token: producer.token, id: accepted["id"] as? Int ?? 0)
+                #expect(done["state"] as? String == (number == "OK-1" ? "CHECKED_OK" : "CHECKED_NOT_OK"))
+                // The job gives its slot back just after it stores the final state.
+                for _ in 0..<500 where service.uploads.inUse != 0 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(service.uploads.inUse == 0)
+            }
+        }
+    }
+
     @Test("Document errors follow Accept-Language")
     func localizedDocumentErrors() async throws {
         try await TestServer.run { client, _ in

@@ -10,13 +10,15 @@ let adminSecret = "test-admin-token-0123456789abcdef"
 
 /// A test server on its own temporary data folder, removed afterwards.
 struct TestServer {
-    /// Runs `body` against a fresh server (router test framework unless `live`).
+    /// Runs `body` against a fresh server (router test framework unless `live`);
+    /// `maximumUploads` caps its streamed code lists held at once.
     static func run<R: Sendable>(
-        live: Bool = false, _ body: @Sendable (any TestClientProtocol, MarkingService) async throws -> R
+        live: Bool = false, maximumUploads: Int = UploadSlots.defaultLimit,
+        _ body: @Sendable (any TestClientProtocol, MarkingService) async throws -> R
     ) async throws -> R {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-\(UUID().uuidString)").path
         let store = try MarkingStore(dataFolder: folder)
-        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret))
+        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret), maximumUploads: maximumUploads)
         defer {
             service.close()
             try? FileManager.default.removeItem(atPath: folder)
