@@ -393,6 +393,46 @@ struct DocumentTests {
         }
     }
 
+    @Test("A document id that is not a whole number is a 400 naming the parameter")
+    func badDocumentID() async throws {
+        try await TestServer.run { client, _ in
+            let producer = try await register(client)
+            for id in ["abc", "-1", "1.5", "18446744073709551616"] {
+                try await client.execute(uri: "/api/v1/documents/\(id)", method: .get, headers: headers(token: producer.token)) { response in
+                    let problem = expectProblem(response, "request.parameter", .badRequest)
+                    #expect(pointers(problem) == ["id"], "\(id)")
+                }
+            }
+        }
+    }
+
+    @Test("A JSON document over 1 MiB is refused with 413 request.too_large, nothing stored")
+    func jsonDocumentTooLarge() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let codes = Array(repeating: "0104607000000014215aBcD3fGhIjKl", count: 40_000)
+            let large = body(["type": "UTILISATION", "number": "BIG-1", "codes": codes])
+            #expect(large.readableBytes > 1024 * 1024)
+            try await client.execute(uri: "/api/v1/documents", method: .post, headers: headers(token: producer.token, json: true), body: large) { response in
+                expectProblem(response, "request.too_large", .contentTooLarge)
+            }
+            #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("A code whose serial holds / % ? & \" ' < ; is read from a text/plain list line and applied")
+    func awkwardSerialInList() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let (_, code, _) = try awkwardCode(service, owner: producer)
+            let accepted = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=AW-1", codes: [code])
+            let done = try await finished(client, token: producer.token, id: accepted["id"] as? Int ?? 0)
+            #expect(done["state"] as? String == "CHECKED_OK", "\(done)")
+            #expect(done["applied"] as? Int == 1)
+            #expect(try service.store.check(try CodeParser().parse(code)).record?.status == .applied)
+        }
+    }
+
     @Test("Document errors follow Accept-Language")
     func localizedDocumentErrors() async throws {
         try await TestServer.run { client, _ in

@@ -167,6 +167,28 @@ struct ProductTests {
         }
     }
 
+    @Test("PUT /products refuses a body over 64 KiB with 413; GET with a wrong or non-Bearer token is 401")
+    func largeCardAndBadToken() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let good = gtin(460_700_000_001)
+            let large = body(["tradeName": "Milk", "certificate": String(repeating: "C", count: 70_000)])
+            try await client.execute(uri: "/api/v1/products/\(good)", method: .put, headers: headers(token: producer.token, json: true), body: large) { response in
+                expectProblem(response, "request.too_large", .contentTooLarge)
+            }
+            #expect(try service.products.product(GTIN(good)) == nil)
+            try await registerProduct(client, token: producer.token, gtin: good)
+            try await client.execute(uri: "/api/v1/products/\(good)", method: .get, headers: headers(token: "mkt_forged")) { response in
+                expectProblem(response, "auth.token_invalid", .unauthorized)
+            }
+            var basic = HTTPFields()
+            basic[.authorization] = "Basic YWRtaW46eA=="
+            try await client.execute(uri: "/api/v1/products/\(good)", method: .get, headers: basic) { response in
+                expectProblem(response, "auth.token_missing", .unauthorized)
+            }
+        }
+    }
+
     @Test("Product errors follow Accept-Language")
     func localizedProductErrors() async throws {
         try await TestServer.run { client, _ in
