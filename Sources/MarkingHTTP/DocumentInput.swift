@@ -76,7 +76,9 @@ struct DocumentFields: Sendable {
 
     /// Checks the fields that need no store, each with its own code, and builds the
     /// request for `participant` (the caller). `pointer` turns a field name into a
-    /// JSON pointer for JSON bodies, or leaves it as the parameter name.
+    /// JSON pointer for JSON bodies, or leaves it as the parameter name. Dates are
+    /// checked by the engine's own ``DocumentRequest/validateDate(_:field:)``, so both
+    /// refuse the same ones; here a wrong one is `document.date`, naming its field.
     func request(participant: UInt32, codes: CodeList, pointer: (String) -> String) throws(Problem) -> DocumentRequest {
         guard let type = DocumentType(rawValue: type) else {
             throw Problem(
@@ -129,6 +131,13 @@ struct DocumentFields: Sendable {
                 throw Problem(
                     "document.field_not_allowed", detail: "only an introduction carries \(name)",
                     errors: [.init(pointer: pointer(name), code: "document.field_not_allowed")])
+            }
+        }
+        for (name, value) in [("date", date), ("customsDeclarationDate", customsDeclarationDate), ("productionDate", productionDate)] {
+            do {
+                try DocumentRequest.validateDate(value, field: name)
+            } catch {
+                throw Problem("document.date", detail: error.message, errors: [.init(pointer: pointer(name), code: "document.date")])
             }
         }
         guard codes.count > 0 else {

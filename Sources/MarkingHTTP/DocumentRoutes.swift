@@ -10,6 +10,8 @@ import OwnershipBatch
 /// the body), answered `202` with its id as soon as it is stored `IN_PROGRESS`, and
 /// checked and applied on the job queue; polling `GET /documents/{id}` shows it reach
 /// `CHECKED_OK` or `CHECKED_NOT_OK`. Only its participant and the admin may read it.
+/// A streamed code list needs one of the service's ``UploadSlots`` (`429
+/// request.busy` when all are taken); a JSON document, at most 1 MiB, does not.
 struct DocumentRoutes {
     let service: MarkingService
 
@@ -92,6 +94,11 @@ struct DocumentRoutes {
         let fields: DocumentFields
         let codes: CodeList
         let pointer: @Sendable (String) -> String
+        // A streamed list holds an upload slot from before its first byte is read
+        // until its job returns; until the job is started, giving it back is ours.
+        let uploads = service.uploads
+        var holdsSlot = false
+        defer { if holdsSlot { uploads.release() } }
         switch Self.mediaType(request) {
         case "application/json":
             let hasQuery = !(request.uri.query ?? "").isEmpty
@@ -109,6 +116,8 @@ struct DocumentRoutes {
             pointer = { "/" + $0 }
         case "text/plain", "application/x-ndjson":
             fields = try DocumentFields(query: request.uri.query)
+            guard uploads.acquire() else { throw uploads.busy }
+            holdsSlot = true
             codes = try await CodeListBody.read(request, format: Self.mediaType(request) == "text/plain" ? .text : .ndjson)
             pointer = { $0 }
         default:
@@ -126,8 +135,12 @@ struct DocumentRoutes {
         }
         let jobs = service.jobs, running = service.running, logger = context.logger, metrics = service.metrics
         let (opened, isNew): (Document, Bool)
+        // The job's closure always runs once started: from here the slot is its to give back.
+        let jobHoldsSlot = holdsSlot
+        holdsSlot = false
         do {
             (opened, isNew) = try await service.jobWorkers.start({ answer in
+                defer { if jobHoldsSlot { uploads.release() } }
                 let progress = JobProgress()
                 var id: UInt64?
                 defer { if let id { running.finished(id) } }

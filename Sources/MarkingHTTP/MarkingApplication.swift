@@ -41,20 +41,31 @@ public enum MarkingApplication {
     /// The application serving ``buildRouter(service:)`` on `host:port`. Run it with
     /// `runService()`, which stops gracefully on SIGINT and SIGTERM. Anonymous public
     /// checks that can be answered from memory are answered in the channel pipeline
-    /// (``PublicCheckHandler``), the rest by the router.
+    /// (``PublicCheckHandler``), the rest by the router. A connection idle for
+    /// `idleTimeout` is closed (``IdleConnectionHandler``).
     public static func buildApplication(
-        service: MarkingService, host: String, port: Int, logger: Logger,
+        service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: buildRouter(service: service),
-            server: .http1(configuration: .init(additionalChannelHandlers: [
-                ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName),
-            ])),
+            // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
+            // never sees the checks answered in the pipeline.
+            server: .http1(configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: onServerRunning,
             logger: logger)
     }
+
+    /// The handlers each connection gets between the HTTP codec and the router, in
+    /// order: the idle timeout first, so that it sees every request and answer.
+    static func connectionHandlers(service: MarkingService, idleTimeout: TimeAmount) -> [any RemovableChannelHandler] {
+        [IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName)]
+    }
+
+    /// How long a connection may stay idle (no request part read, no answer being
+    /// written) before the server closes it.
+    public static let defaultIdleTimeout = TimeAmount.seconds(60)
 
     /// The `Server` header of every answer.
     static let serverName = "marking-server"

@@ -30,10 +30,15 @@ public final class MarkingService: Sendable {
     public let violations: ViolationReports
     /// Requests, latencies, codes emitted and documents, for `GET /metrics`.
     public let metrics = APIMetrics()
+    /// The cap on streamed code lists held at once (see ``UploadSlots``).
+    public let uploads: UploadSlots
 
     /// Opens the service over an open `store`. Marks orders a crash left in progress
-    /// as interrupted (see ``Emitter``).
-    public init(store: MarkingStore, admin: AdminToken, workers: StoreWorkers = StoreWorkers()) throws(MarkingError) {
+    /// as interrupted (see ``Emitter``). `maximumUploads` caps the streamed code lists
+    /// received or run at once.
+    public init(
+        store: MarkingStore, admin: AdminToken, workers: StoreWorkers = StoreWorkers(), maximumUploads: Int = UploadSlots.defaultLimit
+    ) throws(MarkingError) {
         self.store = store
         self.emitter = try Emitter(store: store)
         self.participants = ParticipantDirectory(store: store)
@@ -45,6 +50,7 @@ public final class MarkingService: Sendable {
         self.jobWorkers = StoreWorkers(label: "marking.http.documents")
         self.violations = ViolationReports(store: store)
         self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)
+        self.uploads = UploadSlots(limit: maximumUploads)
     }
 
     /// Waits for the documents running in the background to finish (each is all or

@@ -28,7 +28,7 @@ components:
       name: gtin
       in: path
       required: true
-      description: 14 digits with a valid check digit (8, 12 or 13 digits are padded).
+      description: Exactly 14 digits with a valid check digit; a GTIN-8, -12 or -13 must be sent padded with leading zeros.
       schema: {type: string}
   schemas:
     Problem:
@@ -79,6 +79,17 @@ components:
   responses:
     Problem:
       description: An error.
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    Busy:
+      description: >
+        request.busy: too many streamed code lists are being received or run; send the
+        same request again after Retry-After seconds.
+      headers:
+        Retry-After:
+          description: Seconds to wait before retrying.
+          schema: {type: integer, minimum: 1}
       content:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
@@ -153,6 +164,7 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
   /participants/{id}/tokens:
     parameters: [{$ref: "#/components/parameters/id"}]
@@ -161,6 +173,7 @@ paths:
       security: [{bearer: []}]
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
@@ -169,8 +182,10 @@ paths:
       security: [{bearer: []}]
       responses:
         "201": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
         "409": {$ref: "#/components/responses/Problem"}
   /participants/{id}/tokens/{tokenId}:
     parameters:
@@ -181,6 +196,7 @@ paths:
       security: [{bearer: []}]
       responses:
         "204": {description: Revoked.}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
@@ -200,29 +216,41 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
     get:
       summary: The product card (owner only for the owner and the admin).
+      description: No token needed; a token, when sent, must be a valid Bearer token.
+      security: [{}, {bearer: []}]
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
   /codes/{code}:
     get:
       summary: Public check of a code, percent-encoded, in any scanner shape.
+      description: >
+        No token needed; with a valid Bearer token its owner (and the admin) also sees owner,
+        producer, order and last document. A token that is sent must be valid.
+      security: [{}, {bearer: []}]
       parameters:
         - {name: code, in: path, required: true, schema: {type: string}}
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
   /codes:
     get:
       summary: Public check of a code given in the query.
+      description: As GET /codes/{code}.
+      security: [{}, {bearer: []}]
       parameters:
         - {name: code, in: query, required: true, schema: {type: string}}
       responses:
         "200": {$ref: "#/components/responses/JSON"}
         "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
   /codes/info:
     post:
@@ -322,6 +350,7 @@ paths:
       security: [{bearer: []}]
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
@@ -339,21 +368,31 @@ paths:
             text/plain: {schema: {type: string}}
             text/csv: {schema: {type: string}}
             application/x-ndjson: {schema: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
   /documents:
     post:
       summary: Submits a document; its job runs in the background.
       description: >
         Fields go in the query (type, number, receiver, reason, date, package, customsDeclaration,
         customsDeclarationDate, productionDate) with the codes as a text/plain or application/x-ndjson
-        body, one per line; or all in one JSON body for small lists.
+        body, one per line; or all in one JSON body (at most 1 MiB) for small lists, with no query.
+        Dates are calendar days YYYY-MM-DD (document.date). A streamed list takes one of a few
+        upload slots until its job ends; when all are taken the answer is 429 with Retry-After.
       security: [{bearer: []}]
       parameters:
-        - {name: type, in: query, schema: {type: string}}
-        - {name: number, in: query, schema: {type: string}}
-        - {name: receiver, in: query, schema: {type: integer}}
+        - {name: type, in: query, schema: {type: string, enum: [UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION, DISAGGREGATION]}}
+        - {name: number, in: query, schema: {type: string}, description: 1 to 128 bytes; the participant's idempotency key}
+        - {name: receiver, in: query, schema: {type: integer, minimum: 0}, description: TRANSFER only}
+        - {name: reason, in: query, schema: {type: string, enum: [RETAIL_SALE, EXPORT, WITHDRAWAL, SAMPLING, DAMAGED, LOST, DESTROYED, EXPIRED]}, description: RETIREMENT and WRITE_OFF only}
+        - {name: date, in: query, schema: {type: string, format: date}}
+        - {name: package, in: query, schema: {type: string}, description: AGGREGATION only; an SSCC or a group package's code}
+        - {name: customsDeclaration, in: query, schema: {type: string}, description: INTRODUCTION only}
+        - {name: customsDeclarationDate, in: query, schema: {type: string, format: date}, description: INTRODUCTION only}
+        - {name: productionDate, in: query, schema: {type: string, format: date}, description: INTRODUCTION only}
       requestBody:
         required: true
         content:
@@ -365,9 +404,11 @@ paths:
         "202": {$ref: "#/components/responses/JSON"}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/Busy"}
   /documents/{id}:
     parameters: [{$ref: "#/components/parameters/id"}]
     get:
@@ -375,6 +416,7 @@ paths:
       security: [{bearer: []}]
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}

@@ -30,12 +30,16 @@ public struct Problem: Error, Sendable, Equatable {
     public var errors: [FieldError]
     /// For codes that cannot be read: the 1-based byte position where reading stopped.
     public var position: Int?
+    /// Seconds after which the same request may succeed (`Retry-After`), for a server
+    /// too busy to take it now.
+    public var retryAfter: Int?
 
-    public init(_ code: String, detail: String? = nil, errors: [FieldError] = [], position: Int? = nil) {
+    public init(_ code: String, detail: String? = nil, errors: [FieldError] = [], position: Int? = nil, retryAfter: Int? = nil) {
         self.code = code
         self.detail = detail
         self.errors = errors
         self.position = position
+        self.retryAfter = retryAfter
     }
 
     /// The engine's error, with its stable code; `pointer` names the field it came from.
@@ -67,6 +71,7 @@ public struct Problem: Error, Sendable, Equatable {
     public func response(in language: Language) -> Response {
         var headers: HTTPFields = [.contentType: "application/problem+json", .contentLanguage: language.rawValue]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         let data = (try? JSONEncoder.api.encode(body(in: language))) ?? Data(#"{"code":"internal.error","status":500}"#.utf8)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }

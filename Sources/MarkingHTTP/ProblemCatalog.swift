@@ -61,9 +61,9 @@ public enum ProblemCatalog {
             // Input of the engine (MarkingError codes).
             "gtin.invalid": entry(
                 .unprocessableContent,
-                kk: ("GTIN қате", "GTIN бақылау цифры дұрыс 14 цифрдан тұруы керек (8, 12 немесе 13 цифр нөлдермен толықтырылады)."),
-                ru: ("Неверный GTIN", "GTIN — 14 цифр с верной контрольной цифрой (8, 12 или 13 цифр дополняются нулями)."),
-                en: ("Invalid GTIN", "A GTIN is 14 digits with a valid check digit (8, 12 or 13 digits are padded with zeros).")),
+                kk: ("GTIN қате", "GTIN бақылау цифры дұрыс 14 цифрдан тұруы керек; 8, 12 немесе 13 цифрлы GTIN-ді алдына нөлдер қосып, 14 цифрға дейін толықтырып жіберіңіз."),
+                ru: ("Неверный GTIN", "GTIN — 14 цифр с верной контрольной цифрой; GTIN из 8, 12 или 13 цифр передавайте дополненным ведущими нулями до 14 цифр."),
+                en: ("Invalid GTIN", "A GTIN is 14 digits with a valid check digit; send a GTIN-8, -12 or -13 padded with leading zeros to 14 digits.")),
             "gtin.check_digit": entry(
                 .unprocessableContent,
                 kk: ("GTIN бақылау цифры қате", "GTIN-нің соңғы цифры есептелген бақылау цифрына сәйкес келмейді."),
@@ -146,6 +146,11 @@ public enum ProblemCatalog {
                 kk: ("Сұрау параметрі қате", "Жол немесе сұрау жолындағы параметр жарамсыз."),
                 ru: ("Неверный параметр запроса", "Параметр в пути или строке запроса недопустим."),
                 en: ("Invalid parameter", "A path or query parameter is not acceptable.")),
+            "request.busy": entry(
+                .tooManyRequests,
+                kk: ("Сервер бос емес", "Қазір тым көп кодтар тізімі қабылданып не өңделіп жатыр. Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
+                ru: ("Сервер занят", "Сейчас принимается или обрабатывается слишком много списков кодов. Повторите запрос через указанное в заголовке Retry-After число секунд."),
+                en: ("Server busy", "Too many code lists are being received or run right now. Send the request again after the seconds given in Retry-After.")),
             "route.unknown": entry(
                 .notFound,
                 kk: ("Ресурс табылмады", "Мұндай API мекенжайы жоқ."),
@@ -267,6 +272,11 @@ public enum ProblemCatalog {
                 kk: ("Өріс бұл құжат түріне жатпайды", "Бұл өріс тек басқа түрдегі құжатта болады."),
                 ru: ("Поле не для этого типа документа", "Это поле бывает только в документе другого типа."),
                 en: ("Field not for this document type", "This field belongs to another type of document.")),
+            "document.date": entry(
+                .unprocessableContent,
+                kk: ("Құжат күні қате", "Құжаттың күндерін (date, customsDeclarationDate, productionDate) бар күнтізбелік күн ретінде ЖЖЖЖ-АА-КК түрінде көрсетіңіз."),
+                ru: ("Неверная дата документа", "Даты документа (date, customsDeclarationDate, productionDate) указываются существующей календарной датой в виде ГГГГ-ММ-ДД."),
+                en: ("Invalid document date", "A document's dates (date, customsDeclarationDate, productionDate) are real calendar days written YYYY-MM-DD.")),
             "document.empty": entry(
                 .unprocessableContent,
                 kk: ("Кодтар тізімі бос", "Құжатта кемінде бір код болуы керек."),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MarkingCore
+import OwnershipBatch
 
 /// `PUT /products/{gtin}` (a producer or importer: registers or updates the GTIN's
 /// card; the first to register a GTIN keeps it) and `GET /products/{gtin}` (anyone:
@@ -117,19 +118,9 @@ struct ProductRoutes {
         return input
     }
 
-    /// A calendar date `YYYY-MM-DD` that exists.
+    /// A calendar date `YYYY-MM-DD` that exists: the same check as a document's dates.
     static func isDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
-        else { return false }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let components = DateComponents(year: year, month: month, day: day)
-        guard let date = calendar.date(from: components) else { return false }
-        let back = calendar.dateComponents([.year, .month, .day], from: date)
-        return back.year == year && back.month == month && back.day == day
+        CalendarDate.isValid(text)
     }
 
     /// Up to 12 whole digits and at most 2 fraction digits.

@@ -132,6 +132,7 @@ public final class JobEngine: Sendable {
         if request.customsDeclaration != nil, request.type != .introduction {
             throw MarkingError(.invalidInput, "only an introduction carries a customs declaration")
         }
+        try request.validateDates()
         return exitReason
     }
 

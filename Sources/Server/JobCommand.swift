@@ -14,6 +14,7 @@ import OwnershipBatch
 /// `codes` is relative to the JSON file's folder. Other fields, by type: `reason`
 /// (RETIREMENT, WRITE_OFF), `customsDeclaration` and `customsDeclarationDate`,
 /// `productionDate` (INTRODUCTION), `package` and `packageKind` (AGGREGATION), `date`.
+/// Dates are calendar days `YYYY-MM-DD`.
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
@@ -113,10 +114,18 @@ struct JobCommand: ParsableCommand {
         guard let codes = FileManager.default.contents(atPath: codesPath) else {
             throw fail("cannot read the code list \(codesPath)", code: 2)
         }
-        return DocumentRequest(
+        let request = DocumentRequest(
             type: type, participant: description.participant, number: description.number, date: description.date,
             receiver: description.receiver, reason: description.reason, customsDeclaration: description.customsDeclaration,
             customsDeclarationDate: description.customsDeclarationDate, productionDate: description.productionDate,
             package: description.package, packageKind: packageKind, codes: CodeList(text: codes))
+        // The engine refuses these too; checked here so a wrong date is a fault of the
+        // file (exit 2), found before the store is opened.
+        do {
+            try request.validateDates()
+        } catch {
+            throw fail("document file \(file): \(error.message)", code: 2)
+        }
+        return request
     }
 }

@@ -97,18 +97,7 @@ struct CodeCheckTests {
     func awkwardSerial() async throws {
         try await TestServer.run { client, service in
             let owner = try await register(client)
-            let serial = #"/%?&"'<;Ab12Z"#
-            #expect(serial.utf8.count == 13)
-            let product = try GTIN(gtin(460_700_000_003))
-            let template = TemplateCatalog.standard.defaultTemplate
-            let selfMade = try service.emitter.registerSelfMade(
-                [serial], request: EmissionRequest(gtin: product, quantity: 1, template: template, producer: UInt32(owner.id)))
-            let cis = CIS(gtin: product, serial: try Serial(serial))
-            let keyID = service.store.keys.activeKeyID
-            let code = MarkingCode(
-                cis: cis, keyID: keyID, tail: service.store.signer.tail(for: cis, kind: template.tail, keyID: keyID),
-                tailKind: template.tail
-            ).formatted()
+            let (serial, code, selfMade) = try awkwardCode(service, owner: owner)
 
             func expectGenuine(_ response: TestResponse) {
                 #expect(response.status == .ok, "\(text(response))")
@@ -126,7 +115,7 @@ struct CodeCheckTests {
             let withPrefix = "]d2" + code
             try await client.execute(uri: "/api/v1/codes/\(percentEncoded(withPrefix))", method: .get) { expectGenuine($0) }
 
-            let base = "/api/v1/orders/\(selfMade.id)/codes"
+            let base = "/api/v1/orders/\(selfMade)/codes"
             try await client.execute(uri: base, method: .get, headers: headers(token: owner.token)) { response in
                 #expect(text(response) == code + "\n")
             }

@@ -76,6 +76,44 @@ struct CodeInfoTests {
         }
     }
 
+    @Test("POST /codes/info refuses a body that is not JSON (400) or is over 512 KiB (413)")
+    func infoRefusesMalformedAndLargeBodies() async throws {
+        try await TestServer.run { client, _ in
+            let owner = try await register(client)
+            for malformed in ["{\"codes\": [", "codes=x", "{codes: []}"] {
+                try await client.execute(
+                    uri: "/api/v1/codes/info", method: .post, headers: headers(token: owner.token, json: true), body: ByteBuffer(string: malformed)
+                ) { response in
+                    expectProblem(response, "request.malformed_json", .badRequest)
+                }
+            }
+            // Under 1000 codes, but each far longer than a real one.
+            let large = body(["codes": Array(repeating: String(repeating: "9", count: 600), count: 900)])
+            #expect(large.readableBytes > 512 * 1024)
+            try await client.execute(uri: "/api/v1/codes/info", method: .post, headers: headers(token: owner.token, json: true), body: large) { response in
+                expectProblem(response, "request.too_large", .contentTooLarge)
+            }
+        }
+    }
+
+    @Test("A code whose serial holds / % ? & \" ' < ; is answered correctly by POST /codes/info")
+    func infoAwkwardSerial() async throws {
+        try await TestServer.run { client, service in
+            let owner = try await register(client)
+            let (serial, code, _) = try awkwardCode(service, owner: owner)
+            let textual = code.replacingOccurrences(of: "\u{1D}", with: "<GS>")
+            let lines = try await info(client, token: owner.token, [code, textual])
+            #expect(lines.map { $0["input"] as? String } == [code, textual])
+            for line in lines {
+                let check = line["check"] as? [String: Any] ?? [:]
+                #expect(check["genuine"] as? Bool == true, "\(line)")
+                #expect(check["serial"] as? String == serial)
+                #expect(check["elementString"] as? String == code)
+                #expect(check["owner"] as? Int == owner.id)
+            }
+        }
+    }
+
     @Test("A packed unit's check shows its package to everyone; its owner also sees the last document")
     func checkShowsPackageAndLastDocument() async throws {
         try await TestServer.run { client, _ in
@@ -206,6 +244,15 @@ struct ViolationTests {
                 try await client.execute(uri: "/api/v1/violations", method: .post, headers: headers(json: true), body: body(fields)) { response in
                     #expect(pointers(expectProblem(response, code, status)) == expected, "\(fields)")
                 }
+            }
+            for malformed in ["{\"code\": ", "code=x", "{'code': 'x'}"] {
+                try await client.execute(uri: "/api/v1/violations", method: .post, headers: headers(json: true), body: ByteBuffer(string: malformed)) { response in
+                    expectProblem(response, "request.malformed_json", .badRequest)
+                }
+            }
+            let large = body(["code": "x", "comment": String(repeating: "a", count: 70_000)])
+            try await client.execute(uri: "/api/v1/violations", method: .post, headers: headers(json: true), body: large) { response in
+                expectProblem(response, "request.too_large", .contentTooLarge)
             }
             #expect(try service.violations.list().isEmpty)
         }

@@ -210,6 +210,12 @@ struct DocumentTests {
                 ("type=UTILISATION&number=%20", code, "document.number", .unprocessableContent, ["number"]),
                 ("type=UTILISATION", code, "request.missing_field", .badRequest, ["number"]),
                 ("type=UTILISATION&number=X-1&participant=\(shop.id)", code, "request.unknown_field", .badRequest, ["participant"]),
+                ("type=UTILISATION&number=X-1&date=2026-02-30", code, "document.date", .unprocessableContent, ["date"]),
+                ("type=UTILISATION&number=X-1&date=", code, "document.date", .unprocessableContent, ["date"]),
+                ("type=TRANSFER&number=X-1&receiver=\(shop.id)&date=2026-1-5", code, "document.date", .unprocessableContent, ["date"]),
+                ("type=INTRODUCTION&number=X-1&customsDeclarationDate=01.01.2026", code, "document.date", .unprocessableContent, ["customsDeclarationDate"]),
+                ("type=INTRODUCTION&number=X-1&productionDate=2026-13-01", code, "document.date", .unprocessableContent, ["productionDate"]),
+                ("type=INTRODUCTION&number=X-1&date=2026-01-01&productionDate=2025-02-29", code, "document.date", .unprocessableContent, ["productionDate"]),
             ]
             for (query, list, expectedCode, status, expected) in textCases {
                 try await client.execute(
@@ -227,6 +233,10 @@ struct DocumentTests {
                 (["type": "TRANSFER", "number": "J-1", "receiver": shop.id, "codes": "x"], "request.wrong_type", .badRequest, ["/codes"]),
                 (["type": "TRANSFER", "number": "J-1", "receiver": shop.id, "codes": [""]], "document.code_line", .badRequest, ["/codes"]),
                 (["number": "J-1", "codes": [code]], "request.missing_field", .badRequest, ["/type"]),
+                (["type": "UTILISATION", "number": "J-1", "date": "2026-04-31", "codes": [code]], "document.date", .unprocessableContent, ["/date"]),
+                (["type": "INTRODUCTION", "number": "J-1", "customsDeclarationDate": "2026/01/01", "codes": [code]], "document.date", .unprocessableContent, ["/customsDeclarationDate"]),
+                (["type": "INTRODUCTION", "number": "J-1", "productionDate": "yesterday", "codes": [code]], "document.date", .unprocessableContent, ["/productionDate"]),
+                (["type": "UTILISATION", "number": "J-1", "codes": Array(repeating: code, count: 2), "date": 20260101], "request.wrong_type", .badRequest, ["/date"]),
             ]
             for (fields, expectedCode, status, expected) in jsonCases {
                 try await client.execute(
@@ -268,6 +278,158 @@ struct DocumentTests {
                 expectProblem(response, "auth.token_invalid", .unauthorized)
             }
             #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("Document dates that exist, in the query or in JSON, are accepted and shown back as sent")
+    func datesAccepted() async throws {
+        try await TestServer.run { client, _ in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 4)
+            let codes = try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                text(response).split(separator: "\n").map(String.init)
+            }
+            let utilisation = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=U-1&date=2028-02-29", codes: codes)
+            #expect(utilisation["date"] as? String == "2028-02-29")
+            _ = try await finished(client, token: producer.token, id: utilisation["id"] as? Int ?? 0)
+            let introduction = try await client.execute(
+                uri: "/api/v1/documents", method: .post, headers: headers(token: producer.token, json: true),
+                body: body([
+                    "type": "INTRODUCTION", "number": "I-1", "date": "2026-03-01", "customsDeclarationDate": "2026-02-28",
+                    "productionDate": "2025-12-31", "codes": codes,
+                ])
+            ) { response in
+                #expect(response.status == .accepted, "\(text(response))")
+                return object(response)
+            }
+            let done = try await finished(client, token: producer.token, id: introduction["id"] as? Int ?? 0)
+            #expect(done["state"] as? String == "CHECKED_OK", "\(done)")
+            #expect(done["date"] as? String == "2026-03-01")
+            #expect(done["customsDeclarationDate"] as? String == "2026-02-28")
+            #expect(done["productionDate"] as? String == "2025-12-31")
+        }
+    }
+
+    @Test("With every upload slot taken, a streamed list is answered 429 request.busy with Retry-After; JSON documents still go")
+    func busyUploads() async throws {
+        try await TestServer.run(maximumUploads: 1) { client, service in
+            let producer = try await register(client)
+            let code = "0104607000000014215aBcD3fGhIjKl"
+            // Another upload holds the only slot.
+            #expect(service.uploads.acquire())
+            for contentType in ["text/plain", "application/x-ndjson"] {
+                try await client.execute(
+                    uri: "/api/v1/documents?type=UTILISATION&number=B-1", method: .post,
+                    headers: listHeaders(token: producer.token, contentType: contentType), body: ByteBuffer(string: "\"\(code)\"\n")
+                ) { response in
+                    expectProblem(response, "request.busy", .tooManyRequests)
+                    #expect(response.headers[.retryAfter] == String(UploadSlots.retryAfterSeconds))
+                }
+            }
+            #expect(try service.jobs.document(1) == nil)
+            #expect(service.uploads.inUse == 1)
+            let json = try await client.execute(
+                uri: "/api/v1/documents", method: .post, headers: headers(token: producer.token, json: true),
+                body: body(["type": "UTILISATION", "number": "J-1", "codes": [code]])
+            ) { response in
+                #expect(response.status == .accepted, "\(text(response))")
+                return object(response)
+            }
+            _ = try await finished(client, token: producer.token, id: json["id"] as? Int ?? 0)
+            // The other upload ends: the slot is free again.
+            service.uploads.release()
+            let accepted = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=B-1", codes: [code])
+            _ = try await finished(client, token: producer.token, id: accepted["id"] as? Int ?? 0)
+        }
+    }
+
+    @Test("With no upload slots every streamed list is refused, in kk, ru and en, and never a 5xx")
+    func noUploadSlots() async throws {
+        try await TestServer.run(maximumUploads: 0) { client, service in
+            let producer = try await register(client)
+            let titles = [("kk", "Сервер бос емес"), ("ru", "Сервер занят"), ("en", "Server busy")]
+            for (language, title) in titles {
+                try await client.execute(
+                    uri: "/api/v1/documents?type=UTILISATION&number=Z-1", method: .post,
+                    headers: listHeaders(token: producer.token, contentType: "text/plain", language: language), body: ByteBuffer(string: "x\n")
+                ) { response in
+                    let problem = expectProblem(response, "request.busy", .tooManyRequests)
+                    #expect(problem["title"] as? String == title)
+                    #expect(response.headers[.retryAfter] != nil)
+                }
+            }
+            #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("An upload slot is given back when the request is refused and when the document's job returns")
+    func uploadSlotsReturn() async throws {
+        try await TestServer.run(maximumUploads: 1) { client, service in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 3)
+            let codes = try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                text(response).split(separator: "\n").map(String.init)
+            }
+            // Refused while reading (a bad NDJSON line), after reading (no codes), and by the engine's checks.
+            try await client.execute(
+                uri: "/api/v1/documents?type=UTILISATION&number=R-1", method: .post,
+                headers: listHeaders(token: producer.token, contentType: "application/x-ndjson"), body: ByteBuffer(string: "{\"kod\": 1}\n")
+            ) { response in
+                expectProblem(response, "request.ndjson_line", .badRequest)
+            }
+            #expect(service.uploads.inUse == 0)
+            _ = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=R-2", codes: [], expect: .unprocessableContent)
+            #expect(service.uploads.inUse == 0)
+            _ = try await submitText(client, token: producer.token, query: "type=TRANSFER&number=R-3&receiver=999", codes: codes, expect: .unprocessableContent)
+            #expect(service.uploads.inUse == 0)
+            for number in ["OK-1", "OK-2"] {
+                let accepted = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=\(number)", codes: codes)
+                let done = try await finished(client, token: producer.token, id: accepted["id"] as? Int ?? 0)
+                #expect(done["state"] as? String == (number == "OK-1" ? "CHECKED_OK" : "CHECKED_NOT_OK"))
+                // The job gives its slot back just after it stores the final state.
+                for _ in 0..<500 where service.uploads.inUse != 0 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(service.uploads.inUse == 0)
+            }
+        }
+    }
+
+    @Test("A document id that is not a whole number is a 400 naming the parameter")
+    func badDocumentID() async throws {
+        try await TestServer.run { client, _ in
+            let producer = try await register(client)
+            for id in ["abc", "-1", "1.5", "18446744073709551616"] {
+                try await client.execute(uri: "/api/v1/documents/\(id)", method: .get, headers: headers(token: producer.token)) { response in
+                    let problem = expectProblem(response, "request.parameter", .badRequest)
+                    #expect(pointers(problem) == ["id"], "\(id)")
+                }
+            }
+        }
+    }
+
+    @Test("A JSON document over 1 MiB is refused with 413 request.too_large, nothing stored")
+    func jsonDocumentTooLarge() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let codes = Array(repeating: "0104607000000014215aBcD3fGhIjKl", count: 40_000)
+            let large = body(["type": "UTILISATION", "number": "BIG-1", "codes": codes])
+            #expect(large.readableBytes > 1024 * 1024)
+            try await client.execute(uri: "/api/v1/documents", method: .post, headers: headers(token: producer.token, json: true), body: large) { response in
+                expectProblem(response, "request.too_large", .contentTooLarge)
+            }
+            #expect(try service.jobs.document(1) == nil)
+        }
+    }
+
+    @Test("A code whose serial holds / % ? & \" ' < ; is read from a text/plain list line and applied")
+    func awkwardSerialInList() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let (_, code, _) = try awkwardCode(service, owner: producer)
+            let accepted = try await submitText(client, token: producer.token, query: "type=UTILISATION&number=AW-1", codes: [code])
+            let done = try await finished(client, token: producer.token, id: accepted["id"] as? Int ?? 0)
+            #expect(done["state"] as? String == "CHECKED_OK", "\(done)")
+            #expect(done["applied"] as? Int == 1)
+            #expect(try service.store.check(try CodeParser().parse(code)).record?.status == .applied)
         }
     }
 

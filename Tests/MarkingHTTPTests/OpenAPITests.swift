@@ -25,6 +25,64 @@ struct OpenAPITests {
         }
     }
 
+    /// The statuses the document declares, by `METHOD /path`.
+    static func declaredStatuses(_ document: String) -> [String: Set<Int>] {
+        var declared: [String: Set<Int>] = [:]
+        var path: String?
+        var operation: String?
+        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+                operation = nil
+            } else if line.hasPrefix("    "), !line.hasPrefix("     "), let current = path {
+                let key = line.dropFirst(4).split(separator: ":")[0]
+                operation = ["get", "put", "post", "delete"].contains(key) ? "\(key.uppercased()) \(current)" : nil
+            } else if !line.hasPrefix(" ") {
+                path = nil
+                operation = nil
+            } else if let operation, line.hasPrefix("        \""), let status = Int(line.dropFirst(9).prefix(3)) {
+                declared[operation, default: []].insert(status)
+            }
+        }
+        return declared
+    }
+
+    @Test("The document declares the statuses the server answers: bad ids, oversized bodies, optional tokens, busy uploads")
+    func statusesDeclared() throws {
+        let declared = Self.declaredStatuses(try Self.repoDocument())
+        let expected: [String: Set<Int>] = [
+            "POST /participants": [201, 400, 401, 403, 413, 422],
+            "GET /participants/{id}/tokens": [200, 400, 401, 403, 404],
+            "POST /participants/{id}/tokens": [201, 400, 401, 403, 404, 409],
+            "DELETE /participants/{id}/tokens/{tokenId}": [204, 400, 401, 403, 404],
+            "PUT /products/{gtin}": [200, 201, 400, 401, 403, 413, 422],
+            "GET /products/{gtin}": [200, 401, 404, 422],
+            "GET /codes/{code}": [200, 401, 422],
+            "GET /codes": [200, 400, 401, 422],
+            "POST /codes/info": [200, 400, 401, 413, 422],
+            "POST /violations": [201, 400, 413, 422],
+            "GET /orders/{id}": [200, 400, 401, 403, 404],
+            "GET /orders/{id}/codes": [200, 400, 401, 403, 404, 409],
+            "POST /documents": [200, 202, 400, 401, 403, 413, 415, 422, 429],
+            "GET /documents/{id}": [200, 400, 401, 403, 404],
+        ]
+        for (operation, statuses) in expected {
+            let missing = statuses.subtracting(declared[operation] ?? [])
+            #expect(missing.isEmpty, "\(operation) does not declare \(missing.sorted())")
+        }
+    }
+
+    @Test("POST /documents documents every query field the server reads")
+    func documentQueryParameters() throws {
+        let document = try Self.repoDocument()
+        let start = try #require(document.range(of: "  /documents:\n"))
+        let end = try #require(document.range(of: "  /documents/{id}:", range: start.upperBound..<document.endIndex))
+        let section = document[start.upperBound..<end.lowerBound]
+        for name in ["type", "number", "receiver", "reason", "date", "package", "customsDeclaration", "customsDeclarationDate", "productionDate"] {
+            #expect(section.contains("{name: \(name), in: query"), "\(name)")
+        }
+    }
+
     @Test("Every route of the router, with its method, is in the document, and the document names no other path")
     func everyRouteDocumented() throws {
         let document = try Self.repoDocument()

@@ -1,3 +1,4 @@
+import Emitter
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -48,6 +49,37 @@ struct OrderTests {
             }
             try await client.execute(uri: "/api/v1/orders/x1", method: .get, headers: headers(token: producer.token)) { response in
                 expectProblem(response, "request.parameter", .badRequest)
+            }
+        }
+    }
+
+    @Test("Downloading codes needs a token (401), a whole-number id (400), a known order (404), a COMPLETED one (409) and a known format (400)")
+    func downloadRefusals() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 5)
+            try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get) { response in
+                expectProblem(response, "auth.token_missing", .unauthorized)
+            }
+            try await client.execute(uri: "/api/v1/orders/\(id)/codes", method: .get, headers: headers(token: "mkt_forged")) { response in
+                expectProblem(response, "auth.token_invalid", .unauthorized)
+            }
+            for bad in ["abc", "-1", "1e3", "18446744073709551616"] {
+                try await client.execute(uri: "/api/v1/orders/\(bad)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                    #expect(pointers(expectProblem(response, "request.parameter", .badRequest)) == ["id"], "\(bad)")
+                }
+            }
+            try await client.execute(uri: "/api/v1/orders/4242/codes", method: .get, headers: headers(token: producer.token)) { response in
+                expectProblem(response, "order.unknown", .notFound)
+            }
+            try await client.execute(uri: "/api/v1/orders/\(id)/codes?format=xml", method: .get, headers: headers(token: producer.token)) { response in
+                #expect(pointers(expectProblem(response, "request.parameter", .badRequest)) == ["format"])
+            }
+            // Reserved but never generated: what a crash in the middle of an emission leaves.
+            let reserved = try service.emitter.reserve(
+                EmissionRequest(gtin: try GTIN(gtin(460_700_000_001)), quantity: 5, template: service.store.catalog.defaultTemplate, producer: UInt32(producer.id)))
+            try await client.execute(uri: "/api/v1/orders/\(reserved.id)/codes", method: .get, headers: headers(token: producer.token)) { response in
+                expectProblem(response, "order.not_ready", .conflict)
             }
         }
     }

@@ -145,6 +145,39 @@ struct ParticipantTests {
         }
     }
 
+    @Test("Listing, issuing and revoking tokens without a token, or with a non-Bearer one, is 401 and changes nothing")
+    func tokenCallsNeedAToken() async throws {
+        try await TestServer.run { client, _ in
+            let owner = try await register(client)
+            let uri = "/api/v1/participants/\(owner.id)/tokens"
+            var basic = HTTPFields()
+            basic[.authorization] = "Basic \(Data("admin:\(adminSecret)".utf8).base64EncodedString())"
+            for fields in [HTTPFields(), basic, headers(token: " ")] {
+                try await client.execute(uri: uri, method: .get, headers: fields) { response in
+                    expectProblem(response, "auth.token_missing", .unauthorized)
+                    #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                }
+                try await client.execute(uri: uri, method: .post, headers: fields) { response in
+                    expectProblem(response, "auth.token_missing", .unauthorized)
+                }
+                try await client.execute(uri: "\(uri)/\(owner.tokenID)", method: .delete, headers: fields) { response in
+                    expectProblem(response, "auth.token_missing", .unauthorized)
+                }
+            }
+            try await client.execute(uri: uri, method: .get, headers: headers(token: owner.token)) { response in
+                #expect(response.status == .ok)
+                let tokens = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]]
+                #expect(tokens?.map { $0["id"] as? Int } == [owner.tokenID], "no token issued, none revoked")
+            }
+            try await client.execute(uri: "\(uri)/abc", method: .delete, headers: headers(token: owner.token)) { response in
+                #expect(pointers(expectProblem(response, "request.parameter", .badRequest)) == ["tokenId"])
+            }
+            try await client.execute(uri: "/api/v1/participants/x/tokens", method: .post, headers: headers(token: adminSecret)) { response in
+                #expect(pointers(expectProblem(response, "request.parameter", .badRequest)) == ["id"])
+            }
+        }
+    }
+
     @Test("Tokens are stored hashed: no stored byte string holds a secret")
     func storedHashed() async throws {
         try await TestServer.run { client, service in

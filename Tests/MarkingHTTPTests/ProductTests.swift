@@ -138,6 +138,57 @@ struct ProductTests {
         }
     }
 
+    @Test("A GTIN of 8, 12 or 13 digits is refused as gtin.invalid, not padded, and every language says to send 14 digits")
+    func shortGTINsAreNotPadded() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let full = gtin(460_700_000_001)
+            for short in [String(full.dropFirst(1)), String(full.dropFirst(2)), "96385074"] {
+                try await client.execute(
+                    uri: "/api/v1/products/\(short)", method: .put, headers: headers(token: producer.token, json: true), body: body(card)
+                ) { response in
+                    #expect(pointers(expectProblem(response, "gtin.invalid", .unprocessableContent)) == ["gtin"], "\(short)")
+                }
+                try await client.execute(uri: "/api/v1/products/\(short)", method: .get) { response in
+                    expectProblem(response, "gtin.invalid", .unprocessableContent)
+                }
+                try await client.execute(
+                    uri: "/api/v1/orders", method: .post, headers: headers(token: producer.token, json: true), body: body(["gtin": short, "quantity": 1])
+                ) { response in
+                    #expect(pointers(expectProblem(response, "gtin.invalid", .unprocessableContent)) == ["/gtin"], "\(short)")
+                }
+            }
+            #expect(try service.products.product(GTIN(full)) == nil)
+            let entry = ProblemCatalog.entry(for: "gtin.invalid")
+            for (language, fourteen, pad) in [(Language.kk, "14 цифр", "толықтырып жіберіңіз"), (.ru, "14 цифр", "передавайте дополненным"), (.en, "14 digits", "send a GTIN-8")] {
+                let detail = entry.text(in: language).detail
+                #expect(detail.contains(fourteen) && detail.contains(pad), "\(language): \(detail)")
+            }
+        }
+    }
+
+    @Test("PUT /products refuses a body over 64 KiB with 413; GET with a wrong or non-Bearer token is 401")
+    func largeCardAndBadToken() async throws {
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let good = gtin(460_700_000_001)
+            let large = body(["tradeName": "Milk", "certificate": String(repeating: "C", count: 70_000)])
+            try await client.execute(uri: "/api/v1/products/\(good)", method: .put, headers: headers(token: producer.token, json: true), body: large) { response in
+                expectProblem(response, "request.too_large", .contentTooLarge)
+            }
+            #expect(try service.products.product(GTIN(good)) == nil)
+            try await registerProduct(client, token: producer.token, gtin: good)
+            try await client.execute(uri: "/api/v1/products/\(good)", method: .get, headers: headers(token: "mkt_forged")) { response in
+                expectProblem(response, "auth.token_invalid", .unauthorized)
+            }
+            var basic = HTTPFields()
+            basic[.authorization] = "Basic YWRtaW46eA=="
+            try await client.execute(uri: "/api/v1/products/\(good)", method: .get, headers: basic) { response in
+                expectProblem(response, "auth.token_missing", .unauthorized)
+            }
+        }
+    }
+
     @Test("Product errors follow Accept-Language")
     func localizedProductErrors() async throws {
         try await TestServer.run { client, _ in

@@ -1,3 +1,4 @@
+import Emitter
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -10,13 +11,15 @@ let adminSecret = "test-admin-token-0123456789abcdef"
 
 /// A test server on its own temporary data folder, removed afterwards.
 struct TestServer {
-    /// Runs `body` against a fresh server (router test framework unless `live`).
+    /// Runs `body` against a fresh server (router test framework unless `live`);
+    /// `maximumUploads` caps its streamed code lists held at once.
     static func run<R: Sendable>(
-        live: Bool = false, _ body: @Sendable (any TestClientProtocol, MarkingService) async throws -> R
+        live: Bool = false, maximumUploads: Int = UploadSlots.defaultLimit,
+        _ body: @Sendable (any TestClientProtocol, MarkingService) async throws -> R
     ) async throws -> R {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-\(UUID().uuidString)").path
         let store = try MarkingStore(dataFolder: folder)
-        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret))
+        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret), maximumUploads: maximumUploads)
         defer {
             service.close()
             try? FileManager.default.removeItem(atPath: folder)
@@ -150,4 +153,22 @@ func expectProblem(
 /// The JSON pointers of a problem's field errors.
 func pointers(_ problem: [String: Any]) -> [String] {
     (problem["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String }
+}
+
+/// A self-made code of `owner` whose 13-character serial holds the characters that
+/// URLs, JSON, CSV and HTML treat specially (`/ % ? & " ' < ;`): its serial, the
+/// code as printed (group separators as U+001D) and the order it came from.
+func awkwardCode(_ service: MarkingService, owner: Registered) throws -> (serial: String, code: String, order: UInt64) {
+    let serial = #"/%?&"'<;Ab12Z"#
+    #expect(serial.utf8.count == 13)
+    let product = try GTIN(gtin(460_700_000_003))
+    let template = TemplateCatalog.standard.defaultTemplate
+    let selfMade = try service.emitter.registerSelfMade(
+        [serial], request: EmissionRequest(gtin: product, quantity: 1, template: template, producer: UInt32(owner.id)))
+    let cis = CIS(gtin: product, serial: try Serial(serial))
+    let keyID = service.store.keys.activeKeyID
+    let code = MarkingCode(
+        cis: cis, keyID: keyID, tail: service.store.signer.tail(for: cis, kind: template.tail, keyID: keyID), tailKind: template.tail
+    ).formatted()
+    return (serial, code, selfMade.id)
 }

@@ -9,6 +9,7 @@ enum BadRequest: String, CaseIterable, Sendable {
     case emptyCodeList, receiverIsSender, unknownParticipant, unknownReceiver, transferWithoutReceiver
     case receiverOnARetirement, writeOffWithoutReason, writeOffWithRetirementReason, retirementWithWriteOffReason
     case unknownReason, reasonOnATransfer, emptyNumber, blankNumber, overlongNumber, aggregationWithoutPackage
+    case dateThatDoesNotExist, customsDeclarationDateInAnotherShape, productionDateWithMonth13
 
     func request(_ ledger: Ledger, _ codes: [String]) -> DocumentRequest {
         let producer = ledger.producer, wholesaler = ledger.wholesaler
@@ -32,6 +33,18 @@ enum BadRequest: String, CaseIterable, Sendable {
         case .overlongNumber:
             return ledger.request(.transfer, by: producer, codes, number: String(repeating: "7", count: 129), receiver: wholesaler)
         case .aggregationWithoutPackage: return ledger.request(.aggregation, by: producer, codes)
+        case .dateThatDoesNotExist:
+            var request = ledger.request(.transfer, by: producer, codes, receiver: wholesaler)
+            request.date = "2026-02-29"
+            return request
+        case .customsDeclarationDateInAnotherShape:
+            var request = ledger.request(.introduction, by: producer, codes)
+            request.customsDeclarationDate = "01.01.2026"
+            return request
+        case .productionDateWithMonth13:
+            var request = ledger.request(.introduction, by: producer, codes)
+            request.productionDate = "2026-13-01"
+            return request
         }
     }
 }
@@ -49,6 +62,43 @@ struct InputTests {
         #expect(try ledger.everything() == unchanged, "no document, code or sequence changed")
         #expect(try ledger.owners(codes) == [ledger.producer.id])
         #expect(try ledger.statuses(codes) == [.introduced])
+    }
+
+    @Test(arguments: [
+        ("2026-02-28", true), ("2028-02-29", true), ("2000-02-29", true), ("2026-12-31", true), ("0001-01-01", true),
+        ("2026-02-29", false), ("1900-02-29", false), ("2026-04-31", false), ("2026-13-01", false), ("2026-00-10", false),
+        ("2026-01-00", false), ("0000-01-01", false), ("2026-1-01", false), ("26-01-01", false), ("2026/01/01", false),
+        ("01.01.2026", false), ("2026-01-01T00:00", false), (" 2026-01-01", false), ("2026-0a-01", false), ("", false),
+        ("２０２６-01-01", false),
+    ])
+    func aDocumentDateIsARealCalendarDayWrittenYYYYMMDD(text: String, valid: Bool) {
+        #expect(CalendarDate.isValid(text) == valid)
+        let passes = (try? DocumentRequest.validateDate(text, field: "date")) != nil
+        #expect(passes == valid)
+    }
+
+    @Test func aWrongDateIsRefusedNamingItsField() throws {
+        let ledger = try Ledger()
+        defer { ledger.close() }
+        var request = ledger.request(.introduction, by: ledger.producer, try ledger.applied(1))
+        request.productionDate = "2026-06-31"
+        let error = #expect(throws: MarkingError.self) { try ledger.engine.submit(request) }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.message == "productionDate '2026-06-31' is not a calendar date YYYY-MM-DD")
+    }
+
+    @Test func documentDatesThatExistAreKeptOnTheDocument() throws {
+        let ledger = try Ledger()
+        defer { ledger.close() }
+        var request = ledger.request(.introduction, by: ledger.producer, try ledger.applied(3))
+        request.date = "2028-02-29"
+        request.customsDeclarationDate = "2026-01-31"
+        request.productionDate = "2025-12-31"
+        let document = try ledger.engine.submit(request)
+        #expect(document.state == .checkedOK)
+        #expect(document.date == "2028-02-29")
+        #expect(document.customsDeclarationDate == "2026-01-31")
+        #expect(document.productionDate == "2025-12-31")
     }
 
     @Test func codeListLongerThanTheLimitIsRefusedBeforeAnyCodeIsRead() throws {

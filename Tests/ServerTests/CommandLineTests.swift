@@ -172,3 +172,37 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         }
     }
 }
+
+@Suite("marking-server job") struct JobCommandTests {
+    /// Writes a job file with `fields` and a one-code list next to it in a fresh store
+    /// folder, and runs `job` on it.
+    func runJob(_ fields: [String: Any]) throws -> (MarkingServerProcess.Outcome, String) {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let emitted = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "1", "--data", folder, "--quiet"])
+        #expect(emitted.status == 0, "\(emitted.standardError)")
+        try Data(emitted.standardOutput.utf8).write(to: URL(fileURLWithPath: folder + "/codes.txt"))
+        var description: [String: Any] = ["participant": 1, "number": "D-1", "codes": "codes.txt"]
+        description.merge(fields) { $1 }
+        let file = folder + "/job.json"
+        try JSONSerialization.data(withJSONObject: description).write(to: URL(fileURLWithPath: file))
+        return (try MarkingServerProcess.run(["job", file, "--data", folder, "--quiet"]), file)
+    }
+
+    @Test(arguments: [
+        ("UTILISATION", "date", "2026-02-30"), ("UTILISATION", "date", "30.01.2026"), ("UTILISATION", "date", ""),
+        ("INTRODUCTION", "customsDeclarationDate", "2026-1-15"), ("INTRODUCTION", "productionDate", "2026-13-01"),
+    ])
+    func aDateThatIsNotACalendarDayIsAFaultOfTheFile(type: String, field: String, value: String) throws {
+        let (outcome, file) = try runJob(["type": type, field: value])
+        #expect(outcome.status == 2, "\(outcome.standardError)")
+        #expect(outcome.standardError == "error: document file \(file): \(field) '\(value)' is not a calendar date YYYY-MM-DD\n")
+    }
+
+    @Test func aRealDateGetsPastTheDateCheck() throws {
+        // Participant 1 was never registered: the engine's next check is what refuses it.
+        let (outcome, _) = try runJob(["type": "INTRODUCTION", "date": "2028-02-29", "productionDate": "2025-12-31"])
+        #expect(outcome.status == 1, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("participant 1 is not registered"), "\(outcome.standardError)")
+    }
+}
