@@ -40,7 +40,7 @@ public final class Database: @unchecked Sendable {
         if !descriptors.contains(where: { $0.name == "default" }) {
             descriptors.insert(ColumnFamilyDescriptor(name: "default"), at: 0)
         }
-        let native = try NativeOptions(options, families: descriptors)
+        let native = NativeOptions(options, families: descriptors)
         var handles = [OpaquePointer?](repeating: nil, count: descriptors.count)
         var error: UnsafeMutablePointer<CChar>?
         let names = descriptors.map { strdup($0.name) }

@@ -25,11 +25,6 @@ public struct DatabaseOptions: Sendable {
     public var blockCacheSize: Int = defaultBlockCacheSize
     /// Bloom filter bits per key in bulk families (0 disables the filter).
     public var bloomBitsPerKey: Double = 10
-    /// Key prefix length under which bulk families' memtables keep an insert hint (0:
-    /// none). Keys that share the prefix and arrive in order are placed next to the
-    /// previous one instead of by a search from the skiplist's top. The engine's code keys
-    /// start with 9 bytes of GTIN and serial length.
-    public var insertHintPrefixLength: Int = 9
 
     public init() {}
 }
@@ -47,7 +42,7 @@ final class NativeOptions {
     private let cache: OpaquePointer
     private var tableOptions: [OpaquePointer] = []
 
-    init(_ options: DatabaseOptions, families: [ColumnFamilyDescriptor]) throws {
+    init(_ options: DatabaseOptions, families: [ColumnFamilyDescriptor]) {
         cache = rocksdb_cache_create_lru(options.blockCacheSize)
         database = rocksdb_options_create()
         rocksdb_options_set_create_if_missing(database, options.createIfMissing ? 1 : 0)
@@ -108,44 +103,8 @@ final class NativeOptions {
             rocksdb_options_set_block_based_table_factory(cfOptions, table)
             tableOptions.append(table)
             perFamily.append(cfOptions)
-            if family.profile == .bulk, options.insertHintPrefixLength > 0 {
-                do {
-                    perFamily[perFamily.count - 1] = try Self.insertingWithHints(
-                        cfOptions, prefixLength: options.insertHintPrefixLength)
-                } catch {
-                    for options in perFamily { rocksdb_options_destroy(options) }
-                    for table in tableOptions { rocksdb_block_based_options_destroy(table) }
-                    rocksdb_options_destroy(database)
-                    rocksdb_cache_destroy(cache)
-                    throw error
-                }
-            }
         }
         self.perFamily = perFamily
-    }
-
-    /// Returns a copy of `cfOptions` whose memtables remember, per key prefix of
-    /// `prefixLength` bytes, where the last insert went, and start the next insert of
-    /// that prefix there. Without it every key of a batch is placed by a skiplist search
-    /// from the top: a 1,000,000-code document's single synced batch spent most of its
-    /// write in `MemTable::Add` key comparisons, on one thread. With it, keys that
-    /// follow each other (an order's append, a document's sorted records) are placed next
-    /// to the last one. RocksDB's C API has no setter for this option, so it goes through
-    /// the options-string parser. On success `cfOptions` is destroyed; on failure it is
-    /// left to the caller.
-    private static func insertingWithHints(_ cfOptions: OpaquePointer, prefixLength: Int) throws -> OpaquePointer {
-        let hinted = rocksdb_options_create()!
-        var error: UnsafeMutablePointer<CChar>?
-        rocksdb_get_options_from_string(
-            cfOptions, "memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.\(prefixLength)", hinted, &error)
-        do {
-            try DatabaseError.check(error, .open, "cannot set the memtable insert hint")
-        } catch {
-            rocksdb_options_destroy(hinted)
-            throw error
-        }
-        rocksdb_options_destroy(cfOptions)
-        return hinted
     }
 
     deinit {

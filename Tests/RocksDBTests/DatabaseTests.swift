@@ -488,35 +488,4 @@ struct DatabaseTests {
             database.close()
         }
     }
-
-    @Test func bulkFamiliesKeepAnInsertHintPerKeyPrefixAndStillSortEveryKey() throws {
-        try withTemporaryDirectory { folder in
-            let database = try openDatabase(in: folder)
-            let codes = try database.family("codes")
-            // Runs of ascending keys under three 9-byte prefixes, interleaved, arriving out
-            // of order across batches, plus keys shorter than the prefix (outside the
-            // hint's domain): the hint may only speed placement up, never misplace a key.
-            var expected: [[UInt8]] = []
-            for round in 0..<3 {
-                let batch = WriteBatch()
-                for counter in stride(from: 2 - round, to: 3_000, by: 3) {
-                    for prefix in [UInt8(7), 3, 5] {
-                        let key = [UInt8](repeating: prefix, count: 9) + withUnsafeBytes(of: UInt32(counter).bigEndian) { Array($0) }
-                        batch.put(key, [prefix], in: codes)
-                        expected.append(key)
-                    }
-                }
-                let short = [UInt8(round), 1]
-                batch.put(short, [], in: codes)
-                expected.append(short)
-                try database.write(batch, sync: false)
-            }
-            let keys = try collect(Cursor(database, family: codes, from: [], to: [UInt8](repeating: 0xFF, count: 16)))
-            #expect(keys == expected.sorted { $0.lexicographicallyPrecedes($1) })
-            let options = try FileManager.default.contentsOfDirectory(atPath: folder + "/db").filter { $0.hasPrefix("OPTIONS-") }.sorted().last
-            let text = try String(contentsOfFile: folder + "/db/" + #require(options), encoding: .utf8)
-            #expect(text.contains("memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.9"))
-            database.close()
-        }
-    }
 }
