@@ -16,7 +16,7 @@
 /// | 12 | 4 | producer (participant id) |
 /// | 16 | 8 | order id |
 /// | 24 | 8 | parent package id (0 = none) |
-/// | 32 | 8 | last document id (0 = none) |
+/// | 32 | 8 | last document id (0 = none); while the `inShipment` flag is set, the shipment |
 /// | 40 | 8 | emission time, milliseconds since 1970 UTC |
 public struct CodeRecord: Hashable, Sendable {
     /// Bits of the flags byte.
@@ -27,6 +27,10 @@ public struct CodeRecord: Hashable, Sendable {
         public static let selfMade = Flags(rawValue: 1)
         /// The code stands for a package (group or transport) with contents.
         public static let package = Flags(rawValue: 2)
+        /// The code is reserved by a two-step transfer waiting for its receiver's
+        /// acceptance; ``CodeRecord/lastDocument`` is that document. Nothing else may
+        /// touch the code until the shipment is accepted or rejected.
+        public static let inShipment = Flags(rawValue: 4)
     }
 
     public static let size = 48

@@ -25,6 +25,11 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unknownOrder: Code = "order.unknown"
         public static let unknownCode: Code = "code.unknown"
         public static let invalidInput: Code = "input.invalid"
+        public static let unknownDocument: Code = "document.unknown"
+        /// Only the receiver of a shipment may accept or reject it.
+        public static let notReceiver: Code = "document.not_receiver"
+        /// The document is not a shipment waiting for acceptance (any more).
+        public static let notWaiting: Code = "document.not_waiting"
     }
 
     public var code: Code

@@ -8,6 +8,13 @@ public enum DocumentState: String, Sendable, Codable {
     case checkedOK = "CHECKED_OK"
     /// Refused; no code was changed. ``Document/refusals`` says why.
     case checkedNotOK = "CHECKED_NOT_OK"
+    /// A two-step transfer validated in full: its codes are reserved (nobody may touch
+    /// them) and still belong to the sender until the receiver accepts (`CHECKED_OK`)
+    /// or rejects (`REJECTED`) the shipment.
+    case waitAcceptance = "WAIT_ACCEPTANCE"
+    /// A two-step transfer its receiver rejected: the codes are freed, their owner,
+    /// status and records as before the shipment.
+    case rejected = "REJECTED"
 }
 
 /// Why a document refused a code (or the document as a whole).
@@ -33,6 +40,9 @@ public enum RefusalReason: String, Sendable, Codable, CaseIterable, CodingKeyRep
     case nesting = "NESTING"
     /// The process stopped before the document was applied; nothing was changed.
     case interrupted = "INTERRUPTED"
+    /// The code (or package) is reserved by a shipment waiting for its receiver's
+    /// acceptance; the detail names that document.
+    case inShipment = "IN_SHIPMENT"
 }
 
 /// One refused code, with its line in the document.
@@ -53,6 +63,8 @@ public struct Document: Sendable, Codable, Hashable {
     public var number: String
     public var date: String?
     public var receiver: UInt32?
+    /// A two-step transfer: the shipment waits for the receiver's acceptance.
+    public var acceptance: Bool?
     public var reason: String?
     public var customsDeclaration: String?
     public var customsDeclarationDate: String?
@@ -62,7 +74,8 @@ public struct Document: Sendable, Codable, Hashable {
     public var state: DocumentState
     /// Lines in the code list.
     public var lines: Int
-    /// Codes changed (units and package codes, after packages are expanded).
+    /// Codes changed (units and package codes, after packages are expanded); for a
+    /// shipment in `WAIT_ACCEPTANCE` the codes it reserved, for a `REJECTED` one 0.
     public var applied: Int
     /// Refused codes per reason.
     public var refusals: [RefusalReason: Int]
@@ -70,5 +83,11 @@ public struct Document: Sendable, Codable, Hashable {
     public var firstRefused: [Refusal]
     /// Milliseconds since 1970 UTC.
     public var createdAt: UInt64
+    /// When the codes were checked and the result written (for a shipment: when it
+    /// began to wait for acceptance).
     public var finishedAt: UInt64?
+    /// When the receiver accepted the shipment.
+    public var acceptedAt: UInt64? = nil
+    /// When the receiver rejected the shipment.
+    public var rejectedAt: UInt64? = nil
 }

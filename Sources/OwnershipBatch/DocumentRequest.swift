@@ -9,6 +9,9 @@ public struct DocumentRequest: Sendable {
     public var date: String?
     /// The new owner (transfer).
     public var receiver: UInt32?
+    /// A two-step transfer: the codes are reserved and move only when the receiver
+    /// accepts (``JobEngine/accept(_:by:)``).
+    public var acceptance: Bool
     /// An ``ExitReason`` name (retirement, write-off).
     public var reason: String?
     /// Import details kept with an introduction.
@@ -23,13 +26,15 @@ public struct DocumentRequest: Sendable {
     public init(
         type: DocumentType, participant: UInt32, number: String, date: String? = nil, receiver: UInt32? = nil,
         reason: String? = nil, customsDeclaration: String? = nil, customsDeclarationDate: String? = nil,
-        productionDate: String? = nil, package: String? = nil, packageKind: PackageKind? = nil, codes: CodeList
+        productionDate: String? = nil, package: String? = nil, packageKind: PackageKind? = nil, acceptance: Bool = false,
+        codes: CodeList
     ) {
         self.type = type
         self.participant = participant
         self.number = number
         self.date = date
         self.receiver = receiver
+        self.acceptance = acceptance
         self.reason = reason
         self.customsDeclaration = customsDeclaration
         self.customsDeclarationDate = customsDeclarationDate

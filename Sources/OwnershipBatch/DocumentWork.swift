@@ -115,6 +115,10 @@ struct DocumentWork {
             refuse(line: line, .notOwner, "package \(package.label) belongs to participant \(package.owner)")
             return
         }
+        if let shipment = package.shipment {
+            refuse(line: line, .inShipment, Self.inShipment("package \(package.label)", shipment))
+            return
+        }
         if type == .disaggregation {
             guard package.parent == 0 else {
                 refuse(line: line, .inPackage, "package \(package.label) is inside another package; unpack that one first")
@@ -304,7 +308,16 @@ struct DocumentWork {
             refuse(line: unit.line, .notOwner, "the code on line \(unit.line) belongs to participant \(record.owner), not \(document.participant)")
             return false
         }
+        guard !record.flags.contains(.inShipment) else {
+            refuse(line: unit.line, .inShipment, Self.inShipment("the code on line \(unit.line)", record.lastDocument))
+            return false
+        }
         return true
+    }
+
+    /// The detail of an `IN_SHIPMENT` refusal: what is reserved, and by which document.
+    static func inShipment(_ what: String, _ document: UInt64) -> String {
+        "\(what) is in shipment document \(document), waiting for its receiver to accept or reject it"
     }
 
     /// Whether the tail listed with `unit`, if any, is the one its code carries.
@@ -353,6 +366,9 @@ struct DocumentWork {
             guard record.owner == participant else {
                 return .refuse(.notOwner, "the code on line \(unit.line) belongs to participant \(record.owner), not \(participant)")
             }
+            guard !record.flags.contains(.inShipment) else {
+                return .refuse(.inShipment, DocumentWork.inShipment("the code on line \(unit.line)", record.lastDocument))
+            }
             guard rule.allows(effect.type, record) else {
                 let needed = rule.from.map(\.name).sorted().joined(separator: " or ")
                 let extra = effect.type == .retailReturn && record.status == .retired ? " retired by a retail sale" : ""
@@ -370,7 +386,8 @@ struct DocumentWork {
         let checker = StatusChecker(
             store: store, participant: document.participant, movedPackages: Set(movedPackages.keys),
             rule: LifeCycle.rule(for: request.type),
-            effect: StatusEffect(type: request.type, receiver: request.receiver, reason: exitReason, document: document.id))
+            effect: StatusEffect(
+                type: request.type, receiver: request.receiver, reason: exitReason, document: document.id, shipment: request.acceptance))
         if unitsAreOneSortedRun, units.count >= engine.partThreshold {
             checkStatusChangeInParts(checker, codes: request.codes)
         } else {
@@ -391,10 +408,35 @@ struct DocumentWork {
         if refused.isEmpty, request.type == .transfer, let receiver = request.receiver {
             for (label, package) in movedPackages.values {
                 var moved = package
-                moved.owner = receiver
+                if request.acceptance {
+                    moved.shipment = document.id
+                } else {
+                    moved.owner = receiver
+                }
                 try stage(label, moved)
             }
+            if request.acceptance { try stageShipment() }
         }
+    }
+
+    /// Stores what a shipment reserved, so that accepting or rejecting it needs no
+    /// code list: every code's key with its last document before the shipment (a
+    /// rejection puts it back), in chunks, and the labels of the packages it moves.
+    private mutating func stageShipment() throws {
+        var chunk: [UInt8] = []
+        var index: UInt32 = 0
+        for unit in units {
+            guard let record = unit.record else { continue }
+            Shipment.appendCode(unit.ref, previousDocument: record.lastDocument, to: &chunk)
+            if chunk.count >= Shipment.chunkBytes {
+                batch.put(DocumentKeys.shipmentCodes(document.id, index), chunk, in: store.families.documents)
+                chunk.removeAll(keepingCapacity: true)
+                index += 1
+            }
+        }
+        if !chunk.isEmpty { batch.put(DocumentKeys.shipmentCodes(document.id, index), chunk, in: store.families.documents) }
+        let labels = movedPackages.values.map(\.0.storageKey)
+        batch.put(DocumentKeys.shipmentPackages(document.id), Shipment.encodeLabels(labels), in: store.families.documents)
     }
 
     /// ``checkStatusChange(_:)`` for a large document in key order: one part per core,
@@ -460,6 +502,10 @@ struct DocumentWork {
                 refuse(line: 0, .notOwner, "the group package code belongs to participant \(record.owner)")
                 return
             }
+            guard !record.flags.contains(.inShipment) else {
+                refuse(line: 0, .inShipment, Self.inShipment("the group package code", record.lastDocument))
+                return
+            }
             guard LifeCycle.allows(.aggregation, record) else {
                 refuseStatus(.aggregation, line: 0, "the group package code", record)
                 return
@@ -467,6 +513,10 @@ struct DocumentWork {
         }
         guard target.record.owner == document.participant else {
             refuse(line: 0, .notOwner, "package \(target.record.label) belongs to participant \(target.record.owner)")
+            return
+        }
+        if let shipment = target.record.shipment {
+            refuse(line: 0, .inShipment, Self.inShipment("package \(target.record.label)", shipment))
             return
         }
         var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
@@ -669,19 +719,28 @@ struct StatusEffect: Sendable {
     let receiver: UInt32?
     let reason: ExitReason?
     let document: UInt64
+    /// A two-step transfer: the code is reserved for the shipment, its owner kept.
+    let shipment: Bool
     private let status: CodeStatus?
 
-    init(type: DocumentType, receiver: UInt32?, reason: ExitReason?, document: UInt64) {
+    init(type: DocumentType, receiver: UInt32?, reason: ExitReason?, document: UInt64, shipment: Bool = false) {
         self.type = type
         self.receiver = receiver
         self.reason = reason
         self.document = document
+        self.shipment = shipment
         status = LifeCycle.rule(for: type).to
     }
 
     func apply(to record: inout CodeRecord) {
         if let status { record.status = status }
-        if type == .transfer, let receiver { record.owner = receiver }
+        if type == .transfer, let receiver {
+            if shipment {
+                record.flags.insert(.inShipment)
+            } else {
+                record.owner = receiver
+            }
+        }
         switch type {
         case .retirement, .writeOff: record.reason = reason?.rawValue ?? 0
         case .retailReturn: record.reason = 0

@@ -21,7 +21,7 @@ public final class JobEngine: Sendable {
     public let store: MarkingStore
     let directory: ParticipantDirectory
     let packages: PackageReader
-    private let commitLock = Mutex<Void>(())
+    let commitLock = Mutex<Void>(())
     let parseShards: Int
 
     /// Status-change documents with at least this many codes are checked in parallel parts.
@@ -43,10 +43,12 @@ public final class JobEngine: Sendable {
     // MARK: Submitting
 
     /// Validates and applies a document, and returns it in its final state
-    /// (`CHECKED_OK` or `CHECKED_NOT_OK`). Problems with the document itself (missing
-    /// fields, unknown participants, an empty or oversized code list) throw and store
-    /// nothing; problems with codes refuse the document, which is stored with them.
-    /// A document number the participant already used returns that first document.
+    /// (`CHECKED_OK` or `CHECKED_NOT_OK`; `WAIT_ACCEPTANCE` for a valid two-step
+    /// transfer, whose codes are then reserved until ``accept(_:by:)`` or
+    /// ``reject(_:by:)``). Problems with the document itself (missing fields, unknown
+    /// participants, an empty or oversized code list) throw and store nothing;
+    /// problems with codes refuse the document, which is stored with them. A document
+    /// number the participant already used returns that first document.
     public func submit(_ request: DocumentRequest, progress: JobProgress? = nil) throws(MarkingError) -> Document {
         try submit(request, progress: progress, opened: { _, _ in })
     }
@@ -112,6 +114,9 @@ public final class JobEngine: Sendable {
         } else if request.receiver != nil {
             throw MarkingError(.invalidInput, "only a transfer has a receiver")
         }
+        if request.acceptance, request.type != .transfer {
+            throw MarkingError(.invalidInput, "only a transfer can wait for the receiver's acceptance")
+        }
         var exitReason: ExitReason?
         switch request.type {
         case .retirement, .writeOff:
@@ -149,7 +154,8 @@ public final class JobEngine: Sendable {
             }
             let document = Document(
                 id: try store.nextID("document"), type: request.type, participant: request.participant,
-                number: number, date: request.date, receiver: request.receiver, reason: request.reason,
+                number: number, date: request.date, receiver: request.receiver,
+                acceptance: request.acceptance ? true : nil, reason: request.reason,
                 customsDeclaration: request.customsDeclaration, customsDeclarationDate: request.customsDeclarationDate,
                 productionDate: request.productionDate, package: request.package, packageKind: request.packageKind,
                 state: .inProgress, lines: request.codes.count, applied: 0, refusals: [:], firstRefused: [],
@@ -371,7 +377,7 @@ public final class JobEngine: Sendable {
         document.finishedAt = MarkingStore.now()
         let batch = work.batch
         if work.refused.isEmpty {
-            document.state = .checkedOK
+            document.state = request.acceptance ? .waitAcceptance : .checkedOK
             document.applied = work.changed
         } else {
             document.state = .checkedNotOK

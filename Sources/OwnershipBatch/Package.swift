@@ -99,6 +99,9 @@ public struct PackageRecord: Sendable, Codable, Hashable {
     public var units: Int
     public var packages: Int
     public var createdAt: UInt64
+    /// The two-step transfer waiting for acceptance that reserves this package and
+    /// everything in it (`nil`: none).
+    public var shipment: UInt64? = nil
 }
 
 /// Where packages live in the `aggregates` family:

@@ -118,11 +118,11 @@ final class Ledger: Sendable {
 
     func request(
         _ type: DocumentType, by participant: Participant, _ codes: [String], number: String? = nil,
-        receiver: Participant? = nil, reason: String? = nil, package: String? = nil
+        receiver: Participant? = nil, reason: String? = nil, package: String? = nil, acceptance: Bool = false
     ) -> DocumentRequest {
         DocumentRequest(
             type: type, participant: participant.id, number: number ?? nextNumber(), receiver: receiver?.id,
-            reason: reason, package: package, codes: CodeList(codes))
+            reason: reason, package: package, acceptance: acceptance, codes: CodeList(codes))
     }
 
     /// Submits a document and checks what every finished document must satisfy: its
@@ -131,10 +131,12 @@ final class Ledger: Sendable {
     @discardableResult
     func submit(
         _ type: DocumentType, by participant: Participant, _ codes: [String], number: String? = nil,
-        receiver: Participant? = nil, reason: String? = nil, package: String? = nil
+        receiver: Participant? = nil, reason: String? = nil, package: String? = nil, acceptance: Bool = false
     ) throws -> Document {
         let document = try engine.submit(
-            request(type, by: participant, codes, number: number, receiver: receiver, reason: reason, package: package))
+            request(
+                type, by: participant, codes, number: number, receiver: receiver, reason: reason, package: package,
+                acceptance: acceptance))
         let changed = try recordsChanged(by: document.id)
         switch document.state {
         case .checkedOK:
@@ -144,8 +146,11 @@ final class Ledger: Sendable {
             #expect(document.applied == 0 && changed == 0, "a refused document changes no code")
             #expect(!document.refusals.isEmpty && !document.firstRefused.isEmpty)
             #expect(document.refusals.values.reduce(0, +) >= document.firstRefused.count)
-        case .inProgress:
-            Issue.record("submit returned a document still in progress")
+        case .waitAcceptance:
+            #expect(document.applied == changed, "applied counts the codes the shipment reserved")
+            #expect(document.refusals.isEmpty && document.firstRefused.isEmpty)
+        case .inProgress, .rejected:
+            Issue.record("submit returned a document \(document.state.rawValue)")
         }
         #expect(document.finishedAt != nil)
         return document
@@ -159,6 +164,16 @@ final class Ledger: Sendable {
     ) throws -> Document {
         let document = try submit(type, by: participant, codes, receiver: receiver, reason: reason, package: package)
         #expect(document.state == .checkedOK, "\(type.rawValue) refused: \(document.firstRefused)", sourceLocation: sourceLocation)
+        return document
+    }
+
+    /// Submits a two-step transfer that must be valid: it waits for `receiver`'s acceptance.
+    @discardableResult
+    func ship(
+        by participant: Participant, _ codes: [String], to receiver: Participant, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Document {
+        let document = try submit(.transfer, by: participant, codes, receiver: receiver, acceptance: true)
+        #expect(document.state == .waitAcceptance, "shipment refused: \(document.firstRefused)", sourceLocation: sourceLocation)
         return document
     }
 
@@ -186,6 +201,10 @@ final class Ledger: Sendable {
     func owners(_ lines: [String]) throws -> Set<UInt32> { Set(try lines.map { try record($0).owner }) }
     func statuses(_ lines: [String]) throws -> Set<CodeStatus> { Set(try lines.map { try record($0).status }) }
     func parents(_ lines: [String]) throws -> Set<UInt64> { Set(try lines.map { try record($0).parent }) }
+    /// The shipments the codes are reserved by (0 for a free code).
+    func shipments(_ lines: [String]) throws -> Set<UInt64> {
+        Set(try lines.map { let record = try record($0); return record.flags.contains(.inShipment) ? record.lastDocument : 0 })
+    }
 
     func entries(_ family: ColumnFamily) throws -> [[UInt8]: [UInt8]] { try OwnershipBatchTests.entries(store, family) }
 
