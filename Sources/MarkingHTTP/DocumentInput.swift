@@ -16,11 +16,13 @@ struct DocumentFields: Sendable {
     var customsDeclarationDate: String?
     var productionDate: String?
     var package: String?
+    /// A two-step transfer: the shipment waits for the receiver's acceptance.
+    var acceptance: Bool?
 
     /// Every field name, in the query and in JSON alike (JSON also has `codes`).
     static let names: Set<String> = [
         "type", "number", "receiver", "reason", "date", "customsDeclaration", "customsDeclarationDate",
-        "productionDate", "package",
+        "productionDate", "package", "acceptance",
     ]
 
     /// Reads the fields from a raw query string: unknown parameters are refused
@@ -53,15 +55,22 @@ struct DocumentFields: Sendable {
             }
             receiver = value
         }
+        var acceptance: Bool?
+        if let text = values["acceptance"] {
+            guard let value = Bool(text) else {
+                throw Problem("request.wrong_type", detail: "acceptance must be true or false", errors: [.init(pointer: "acceptance", code: "request.wrong_type")])
+            }
+            acceptance = value
+        }
         self.init(
             type: values["type"]!, number: values["number"]!, receiver: receiver, reason: values["reason"], date: values["date"],
             customsDeclaration: values["customsDeclaration"], customsDeclarationDate: values["customsDeclarationDate"],
-            productionDate: values["productionDate"], package: values["package"])
+            productionDate: values["productionDate"], package: values["package"], acceptance: acceptance)
     }
 
     init(
         type: String, number: String, receiver: UInt32?, reason: String?, date: String?, customsDeclaration: String?,
-        customsDeclarationDate: String?, productionDate: String?, package: String?
+        customsDeclarationDate: String?, productionDate: String?, package: String?, acceptance: Bool?
     ) {
         self.type = type
         self.number = number
@@ -72,6 +81,7 @@ struct DocumentFields: Sendable {
         self.customsDeclarationDate = customsDeclarationDate
         self.productionDate = productionDate
         self.package = package
+        self.acceptance = acceptance
     }
 
     /// Checks the fields that need no store, each with its own code, and builds the
@@ -100,6 +110,11 @@ struct DocumentFields: Sendable {
             }
         } else if receiver != nil {
             throw Problem("document.field_not_allowed", detail: "only a transfer has a receiver", errors: [.init(pointer: pointer("receiver"), code: "document.field_not_allowed")])
+        }
+        if acceptance == true, type != .transfer {
+            throw Problem(
+                "document.field_not_allowed", detail: "only a transfer can wait for the receiver's acceptance",
+                errors: [.init(pointer: pointer("acceptance"), code: "document.field_not_allowed")])
         }
         switch type {
         case .retirement, .writeOff:
@@ -151,7 +166,7 @@ struct DocumentFields: Sendable {
         return DocumentRequest(
             type: type, participant: participant, number: trimmed, date: date, receiver: receiver, reason: reason,
             customsDeclaration: customsDeclaration, customsDeclarationDate: customsDeclarationDate, productionDate: productionDate,
-            package: package, codes: codes)
+            package: package, acceptance: acceptance ?? false, codes: codes)
     }
 }
 
@@ -167,6 +182,7 @@ struct DocumentInput: JSONInput {
     var customsDeclarationDate: String?
     var productionDate: String?
     var package: String?
+    var acceptance: Bool?
     var codes: [String]
 
     static let fields: Set<String> = DocumentFields.names.union(["codes"])
@@ -177,6 +193,7 @@ struct DocumentInput: JSONInput {
     var documentFields: DocumentFields {
         DocumentFields(
             type: type, number: number, receiver: receiver, reason: reason, date: date, customsDeclaration: customsDeclaration,
-            customsDeclarationDate: customsDeclarationDate, productionDate: productionDate, package: package)
+            customsDeclarationDate: customsDeclarationDate, productionDate: productionDate, package: package,
+            acceptance: acceptance)
     }
 }

@@ -4,12 +4,16 @@ import Logging
 import MarkingCore
 import OwnershipBatch
 
-/// `POST /documents` and `GET /documents/{id}`: the life-cycle jobs of the engine.
+/// `POST /documents`, `GET /documents/{id}` and `POST /documents/{id}/accept|reject`:
+/// the life-cycle jobs of the engine.
 ///
 /// A document is submitted by the participant whose token calls (never one named in
 /// the body), answered `202` with its id as soon as it is stored `IN_PROGRESS`, and
 /// checked and applied on the job queue; polling `GET /documents/{id}` shows it reach
-/// `CHECKED_OK` or `CHECKED_NOT_OK`. Only its participant and the admin may read it.
+/// `CHECKED_OK` or `CHECKED_NOT_OK`, or `WAIT_ACCEPTANCE` for a transfer with
+/// `acceptance`, which its receiver then accepts (`CHECKED_OK`) or rejects
+/// (`REJECTED`). Only its participant and the admin may read it, and the receiver of
+/// such a shipment.
 /// A streamed code list needs one of the service's ``UploadSlots`` (`429
 /// request.busy` when all are taken); a JSON document, at most 1 MiB, does not.
 struct DocumentRoutes {
@@ -23,6 +27,7 @@ struct DocumentRoutes {
         var number: String
         var date: String?
         var receiver: UInt32?
+        var acceptance: Bool?
         var reason: String?
         var customsDeclaration: String?
         var customsDeclarationDate: String?
@@ -36,6 +41,8 @@ struct DocumentRoutes {
         var firstRefused: [Refusal]
         var createdAt: String
         var finishedAt: String?
+        var acceptedAt: String?
+        var rejectedAt: String?
         /// Steps done and to do (each code is read, checked and written), while the
         /// document runs.
         var progress: Progress?
@@ -52,6 +59,7 @@ struct DocumentRoutes {
             number = document.number
             date = document.date
             receiver = document.receiver
+            acceptance = document.acceptance
             reason = document.reason
             customsDeclaration = document.customsDeclaration
             customsDeclarationDate = document.customsDeclarationDate
@@ -64,6 +72,8 @@ struct DocumentRoutes {
             firstRefused = document.firstRefused
             createdAt = JSONAnswer.timestamp(document.createdAt)
             finishedAt = document.finishedAt.map(JSONAnswer.timestamp)
+            acceptedAt = document.acceptedAt.map(JSONAnswer.timestamp)
+            rejectedAt = document.rejectedAt.map(JSONAnswer.timestamp)
             if document.state == .inProgress, let progress {
                 self.progress = Progress(completed: min(progress.completed, progress.total), total: progress.total)
             }
@@ -77,9 +87,32 @@ struct DocumentRoutes {
             let id: UInt64 = try context.parameters.number("id")
             let jobs = service.jobs
             guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem("document.unknown") }
-            guard caller == .admin || caller.participantID == document.participant else { throw Problem("auth.forbidden") }
+            let isReceiver = document.acceptance == true && caller.participantID != nil && caller.participantID == document.receiver
+            guard caller == .admin || caller.participantID == document.participant || isReceiver else { throw Problem("auth.forbidden") }
             return try JSONAnswer.response(DocumentAnswer(document, progress: service.running.progress(id)))
         }
+        group.post("documents/{id}/accept") { request, context in try await answer(request, context, accepting: true) }
+        group.post("documents/{id}/reject") { request, context in try await answer(request, context, accepting: false) }
+    }
+
+    /// The receiver's answer to a shipment waiting for acceptance. It waits for the
+    /// engine's commit lock like a document, so it runs on the job queue, not on the
+    /// workers that answer code checks.
+    private func answer(_ request: Request, _ context: APIRequestContext, accepting: Bool) async throws -> Response {
+        let caller = try await service.caller(of: request)
+        let id: UInt64 = try context.parameters.number("id")
+        guard case .participant(let participant) = caller else { throw Problem("auth.participant_only") }
+        let jobs = service.jobs
+        let document: Document
+        do {
+            document = try await service.jobWorkers.run {
+                accepting ? try jobs.accept(id, by: participant.id) : try jobs.reject(id, by: participant.id)
+            }
+        } catch let error as MarkingError {
+            throw Problem(error)
+        }
+        service.metrics.documentFinished(state: document.state.rawValue)
+        return try JSONAnswer.response(DocumentAnswer(document))
     }
 
     /// The media type of a request body, without parameters, lowercased.

@@ -377,9 +377,12 @@ paths:
     post:
       summary: Submits a document; its job runs in the background.
       description: >
-        Fields go in the query (type, number, receiver, reason, date, package, customsDeclaration,
+        Fields go in the query (type, number, receiver, acceptance, reason, date, package, customsDeclaration,
         customsDeclarationDate, productionDate) with the codes as a text/plain or application/x-ndjson
         body, one per line; or all in one JSON body (at most 1 MiB) for small lists, with no query.
+        A TRANSFER with acceptance=true is a shipment: once valid it is WAIT_ACCEPTANCE, its codes
+        reserved (refused IN_SHIPMENT by any other document) and still the sender's until the
+        receiver accepts or rejects it.
         Dates are calendar days YYYY-MM-DD (document.date). A streamed list takes one of a few
         upload slots until its job ends; when all are taken the answer is 429 with Retry-After.
       security: [{bearer: []}]
@@ -387,6 +390,7 @@ paths:
         - {name: type, in: query, schema: {type: string, enum: [UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION, DISAGGREGATION]}}
         - {name: number, in: query, schema: {type: string}, description: 1 to 128 bytes; the participant's idempotency key}
         - {name: receiver, in: query, schema: {type: integer, minimum: 0}, description: TRANSFER only}
+        - {name: acceptance, in: query, schema: {type: boolean}, description: "TRANSFER only; true: the shipment waits for the receiver's acceptance"}
         - {name: reason, in: query, schema: {type: string, enum: [RETAIL_SALE, EXPORT, WITHDRAWAL, SAMPLING, DAMAGED, LOST, DESTROYED, EXPIRED]}, description: RETIREMENT and WRITE_OFF only}
         - {name: date, in: query, schema: {type: string, format: date}}
         - {name: package, in: query, schema: {type: string}, description: AGGREGATION only; an SSCC or a group package's code}
@@ -412,7 +416,8 @@ paths:
   /documents/{id}:
     parameters: [{$ref: "#/components/parameters/id"}]
     get:
-      summary: State (IN_PROGRESS, CHECKED_OK, CHECKED_NOT_OK), counts, refusals, progress.
+      summary: State (IN_PROGRESS, CHECKED_OK, CHECKED_NOT_OK, WAIT_ACCEPTANCE, REJECTED), counts, refusals, progress.
+      description: For its participant, the admin, and the receiver of a shipment (a transfer with acceptance).
       security: [{bearer: []}]
       responses:
         "200": {$ref: "#/components/responses/JSON"}
@@ -420,5 +425,34 @@ paths:
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
+  /documents/{id}/accept:
+    parameters: [{$ref: "#/components/parameters/id"}]
+    post:
+      summary: The receiver accepts a shipment in WAIT_ACCEPTANCE; its codes move to the receiver, the document becomes CHECKED_OK.
+      description: >
+        All or nothing, in one synced write. 403 document.not_receiver for anyone but the receiver
+        (auth.participant_only for the admin), 409 document.not_waiting when the document is not
+        a shipment waiting for acceptance (a transfer without acceptance, accepted, rejected or refused).
+      security: [{bearer: []}]
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+  /documents/{id}/reject:
+    parameters: [{$ref: "#/components/parameters/id"}]
+    post:
+      summary: The receiver rejects a shipment in WAIT_ACCEPTANCE; its codes are freed, owner unchanged, the document becomes REJECTED.
+      description: All or nothing, in one synced write; the same errors as accept.
+      security: [{bearer: []}]
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
 """#
 }

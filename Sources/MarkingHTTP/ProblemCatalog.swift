@@ -237,6 +237,16 @@ public enum ProblemCatalog {
                 kk: ("Құжат түрі белгісіз", "UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION немесе DISAGGREGATION."),
                 ru: ("Неизвестный тип документа", "UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION или DISAGGREGATION."),
                 en: ("Unknown document type", "Use UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION or DISAGGREGATION.")),
+            "document.not_receiver": entry(
+                .forbidden,
+                kk: ("Тек алушы жауап бере алады", "Жөнелтілімді тек оның алушысы қабылдай немесе бас тарта алады."),
+                ru: ("Ответить может только получатель", "Принять отгрузку или отказаться от неё может только её получатель."),
+                en: ("Only the receiver may answer", "Only the receiver of a shipment may accept or reject it.")),
+            "document.not_waiting": entry(
+                .conflict,
+                kk: ("Құжат қабылдауды күтпейді", "Бұл құжат WAIT_ACCEPTANCE күйінде емес: ол қабылдаусыз беру немесе бұрын қабылданған, бас тартылған не тексеруден өтпеген жөнелтілім."),
+                ru: ("Документ не ожидает приёмки", "Этот документ не в состоянии WAIT_ACCEPTANCE: это передача без приёмки или отгрузка, уже принятая, отклонённая или не прошедшая проверку."),
+                en: ("Document not waiting for acceptance", "This document is not WAIT_ACCEPTANCE: it is a transfer without acceptance, or a shipment already accepted, rejected or refused.")),
             "document.number": entry(
                 .unprocessableContent,
                 kk: ("Құжат нөмірі қате", "Құжат нөмірі 1-ден 128 байтқа дейін болуы керек."),

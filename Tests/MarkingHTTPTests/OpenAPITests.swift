@@ -65,6 +65,8 @@ struct OpenAPITests {
             "GET /orders/{id}/codes": [200, 400, 401, 403, 404, 409],
             "POST /documents": [200, 202, 400, 401, 403, 413, 415, 422, 429],
             "GET /documents/{id}": [200, 400, 401, 403, 404],
+            "POST /documents/{id}/accept": [200, 400, 401, 403, 404, 409],
+            "POST /documents/{id}/reject": [200, 400, 401, 403, 404, 409],
         ]
         for (operation, statuses) in expected {
             let missing = statuses.subtracting(declared[operation] ?? [])
@@ -78,7 +80,7 @@ struct OpenAPITests {
         let start = try #require(document.range(of: "  /documents:\n"))
         let end = try #require(document.range(of: "  /documents/{id}:", range: start.upperBound..<document.endIndex))
         let section = document[start.upperBound..<end.lowerBound]
-        for name in ["type", "number", "receiver", "reason", "date", "package", "customsDeclaration", "customsDeclarationDate", "productionDate"] {
+        for name in ["type", "number", "receiver", "acceptance", "reason", "date", "package", "customsDeclaration", "customsDeclarationDate", "productionDate"] {
             #expect(section.contains("{name: \(name), in: query"), "\(name)")
         }
     }
