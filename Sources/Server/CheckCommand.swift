@@ -41,6 +41,7 @@ struct CheckCommand: ParsableCommand {
             print("emitted:   \(ISO8601DateFormatter().string(from: emitted))")
             if record.flags.contains(.selfMade) { print("serial by: producer (self-made)") }
             if record.lastDocument != 0 { print("document:  \(record.lastDocument)") }
+            if record.flags.contains(.inShipment) { print("shipment:  reserved by document \(record.lastDocument), waiting for its receiver's acceptance") }
             for package in trace?.packages ?? [] {
                 print("in:        \(package.kind.rawValue.lowercased()) package \(package.label) (id \(package.id))")
             }

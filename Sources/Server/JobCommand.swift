@@ -13,13 +13,14 @@ import OwnershipBatch
 /// ```
 /// `codes` is relative to the JSON file's folder. Other fields, by type: `reason`
 /// (RETIREMENT, WRITE_OFF), `customsDeclaration` and `customsDeclarationDate`,
-/// `productionDate` (INTRODUCTION), `package` and `packageKind` (AGGREGATION), `date`.
-/// Dates are calendar days `YYYY-MM-DD`.
+/// `productionDate` (INTRODUCTION), `package` and `packageKind` (AGGREGATION),
+/// `acceptance` (TRANSFER: `true` makes it a shipment that waits for the receiver's
+/// acceptance, see `shipment accept|reject`), `date`. Dates are calendar days `YYYY-MM-DD`.
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
         abstract: "Run a document (utilisation, introduction, transfer, retirement, write-off, return, aggregation, disaggregation).",
-        discussion: "Exits 0 when the document is CHECKED_OK, 1 when it is refused (nothing changed), 2 when the file itself is wrong."
+        discussion: "Exits 0 when the document is CHECKED_OK (or WAIT_ACCEPTANCE for a transfer with acceptance), 1 when it is refused (nothing changed), 2 when the file itself is wrong."
     )
 
     @Argument(help: "The JSON file describing the document.")
@@ -44,10 +45,11 @@ struct JobCommand: ParsableCommand {
         var productionDate: String?
         var package: String?
         var packageKind: String?
+        var acceptance: Bool?
 
         static let fields: Set<String> = [
             "type", "participant", "number", "codes", "date", "receiver", "reason", "customsDeclaration",
-            "customsDeclarationDate", "productionDate", "package", "packageKind",
+            "customsDeclarationDate", "productionDate", "package", "packageKind", "acceptance",
         ]
     }
 
@@ -66,7 +68,10 @@ struct JobCommand: ParsableCommand {
         }
         let seconds = Double((document.finishedAt ?? document.createdAt) - document.createdAt) / 1000
         print("document \(document.id) (\(document.type.rawValue) \(document.number)): \(document.state.rawValue), \(document.lines) lines, \(document.applied) codes changed, \(String(format: "%.2f", seconds)) s")
-        guard document.state == .checkedOK else {
+        if document.state == .waitAcceptance, let receiver = document.receiver {
+            print("  the codes are reserved until participant \(receiver) accepts or rejects the shipment (shipment accept|reject \(document.id))")
+        }
+        guard document.state == .checkedOK || document.state == .waitAcceptance else {
             for (reason, count) in document.refusals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 print("  \(reason.rawValue): \(count)")
             }
@@ -118,7 +123,8 @@ struct JobCommand: ParsableCommand {
             type: type, participant: description.participant, number: description.number, date: description.date,
             receiver: description.receiver, reason: description.reason, customsDeclaration: description.customsDeclaration,
             customsDeclarationDate: description.customsDeclarationDate, productionDate: description.productionDate,
-            package: description.package, packageKind: packageKind, codes: CodeList(text: codes))
+            package: description.package, packageKind: packageKind, acceptance: description.acceptance ?? false,
+            codes: CodeList(text: codes))
         // The engine refuses these too; checked here so a wrong date is a fault of the
         // file (exit 2), found before the store is opened.
         do {

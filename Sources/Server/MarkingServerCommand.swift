@@ -9,7 +9,10 @@ struct MarkingServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marking-server",
         abstract: "The marking engine: issues, stores and checks marking codes on an embedded store.",
-        subcommands: [EmitCommand.self, CheckCommand.self, JobCommand.self, ParticipantsCommand.self, KeysCommand.self, ServeCommand.self]
+        subcommands: [
+            EmitCommand.self, CheckCommand.self, JobCommand.self, ShipmentCommand.self, ParticipantsCommand.self, KeysCommand.self,
+            ServeCommand.self,
+        ]
     )
 
     /// Runs the command. For `serve`, first makes NIO's event loops Swift

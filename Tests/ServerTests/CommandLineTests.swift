@@ -199,6 +199,49 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         #expect(outcome.standardError == "error: document file \(file): \(field) '\(value)' is not a calendar date YYYY-MM-DD\n")
     }
 
+    @Test func aShipmentWaitsForItsReceiverWhoAcceptsItOnTheCommandLine() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func run(_ arguments: [String]) throws -> MarkingServerProcess.Outcome {
+            try MarkingServerProcess.run(arguments + ["--data", folder])
+        }
+        func bin(_ prefix: String) -> String {
+            (0...9).map { prefix + String($0) }.first { (try? Participant.validateBIN($0)) != nil }!
+        }
+        #expect(try run(["participants", "add", "--name", "Producer", "--bin", bin("04051200000"), "--role", "producer"]).status == 0)
+        #expect(try run(["participants", "add", "--name", "Shop", "--bin", bin("04051200001"), "--role", "retailer"]).status == 0)
+        let emitted = try run(["emit", "--gtin", "04607000000014", "--count", "3", "--producer", "1", "--quiet"])
+        #expect(emitted.status == 0, "\(emitted.standardError)")
+        try Data(emitted.standardOutput.utf8).write(to: URL(fileURLWithPath: folder + "/codes.txt"))
+        let code = String(emitted.standardOutput.split(separator: "\n")[0])
+        func job(_ fields: [String: Any]) throws -> MarkingServerProcess.Outcome {
+            var description: [String: Any] = ["participant": 1, "number": "D-\(UUID().uuidString)", "codes": "codes.txt"]
+            description.merge(fields) { $1 }
+            try JSONSerialization.data(withJSONObject: description).write(to: URL(fileURLWithPath: folder + "/job.json"))
+            return try run(["job", folder + "/job.json", "--quiet"])
+        }
+        #expect(try job(["type": "UTILISATION"]).status == 0)
+        #expect(try job(["type": "INTRODUCTION"]).status == 0)
+        let shipped = try job(["type": "TRANSFER", "receiver": 2, "acceptance": true])
+        #expect(shipped.status == 0, "\(shipped.standardOutput)\(shipped.standardError)")
+        #expect(shipped.standardOutput.contains("WAIT_ACCEPTANCE"), "\(shipped.standardOutput)")
+        let id = try #require(shipped.standardOutput.split(separator: " ").dropFirst().first.map(String.init))
+        let waiting = try run(["check", code])
+        #expect(waiting.standardOutput.contains("owner:     1\n"))
+        #expect(waiting.standardOutput.contains("shipment:  reserved by document \(id)"), "\(waiting.standardOutput)")
+
+        let bySender = try run(["shipment", "accept", id, "--participant", "1"])
+        #expect(bySender.status == 1)
+        #expect(bySender.standardError.hasPrefix("error: only the receiver"), "\(bySender.standardError)")
+        let accepted = try run(["shipment", "accept", id, "--participant", "2"])
+        #expect(accepted.status == 0, "\(accepted.standardError)")
+        #expect(accepted.standardOutput.contains("CHECKED_OK"), "\(accepted.standardOutput)")
+        #expect(try run(["check", code]).standardOutput.contains("owner:     2\n"))
+        let late = try run(["shipment", "reject", id, "--participant", "2"])
+        #expect(late.status == 1)
+        #expect(late.standardError.contains("not a shipment waiting for acceptance"), "\(late.standardError)")
+    }
+
     @Test func aRealDateGetsPastTheDateCheck() throws {
         // Participant 1 was never registered: the engine's next check is what refuses it.
         let (outcome, _) = try runJob(["type": "INTRODUCTION", "date": "2028-02-29", "productionDate": "2025-12-31"])
