@@ -90,6 +90,26 @@ struct DocumentFields: Sendable {
     /// checked by the engine's own ``DocumentRequest/validateDate(_:field:)``, so both
     /// refuse the same ones; here a wrong one is `document.date`, naming its field.
     func request(participant: UInt32, codes: CodeList, pointer: (String) -> String) throws(Problem) -> DocumentRequest {
+        let (type, trimmed) = try checked(participant: participant, pointer: pointer)
+        guard codes.count > 0 else {
+            throw Problem("document.empty", detail: "the document lists no codes", errors: [.init(pointer: pointer("codes"), code: "document.empty")])
+        }
+        guard codes.count <= JobEngine.maximumCodes else {
+            throw Problem(
+                "document.too_many_codes", detail: "the document lists \(codes.count) codes; at most \(JobEngine.maximumCodes) are accepted",
+                errors: [.init(pointer: pointer("codes"), code: "document.too_many_codes")])
+        }
+        return DocumentRequest(
+            type: type, participant: participant, number: trimmed, date: date, receiver: receiver, reason: reason,
+            customsDeclaration: customsDeclaration, customsDeclarationDate: customsDeclarationDate, productionDate: productionDate,
+            package: package, acceptance: acceptance ?? false, codes: codes)
+    }
+
+    /// Every check of the fields that needs neither the code list nor the store: run
+    /// before a streamed list is read, so a document that is wrong anyway is refused
+    /// before it takes an upload slot or a byte of its body is held. Returns the type
+    /// and the trimmed number.
+    func checked(participant: UInt32, pointer: (String) -> String) throws(Problem) -> (DocumentType, String) {
         guard let type = DocumentType(rawValue: type) else {
             throw Problem(
                 "document.type", detail: "type '\(type)' is unknown; use one of \(DocumentType.allCases.map(\.rawValue).joined(separator: ", "))",
@@ -155,18 +175,7 @@ struct DocumentFields: Sendable {
                 throw Problem("document.date", detail: error.message, errors: [.init(pointer: pointer(name), code: "document.date")])
             }
         }
-        guard codes.count > 0 else {
-            throw Problem("document.empty", detail: "the document lists no codes", errors: [.init(pointer: pointer("codes"), code: "document.empty")])
-        }
-        guard codes.count <= JobEngine.maximumCodes else {
-            throw Problem(
-                "document.too_many_codes", detail: "the document lists \(codes.count) codes; at most \(JobEngine.maximumCodes) are accepted",
-                errors: [.init(pointer: pointer("codes"), code: "document.too_many_codes")])
-        }
-        return DocumentRequest(
-            type: type, participant: participant, number: trimmed, date: date, receiver: receiver, reason: reason,
-            customsDeclaration: customsDeclaration, customsDeclarationDate: customsDeclarationDate, productionDate: productionDate,
-            package: package, acceptance: acceptance ?? false, codes: codes)
+        return (type, trimmed)
     }
 }
 

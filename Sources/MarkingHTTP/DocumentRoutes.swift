@@ -87,7 +87,10 @@ struct DocumentRoutes {
             let id: UInt64 = try context.parameters.number("id")
             let jobs = service.jobs
             guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem("document.unknown") }
+            // The receiver sees a shipment that reached it (waiting, accepted or rejected),
+            // never one refused at the sender's checks, whose refusals name the sender's codes.
             let isReceiver = document.acceptance == true && caller.participantID != nil && caller.participantID == document.receiver
+                && [.waitAcceptance, .checkedOK, .rejected].contains(document.state)
             guard caller == .admin || caller.participantID == document.participant || isReceiver else { throw Problem("auth.forbidden") }
             return try JSONAnswer.response(DocumentAnswer(document, progress: service.running.progress(id)))
         }
@@ -149,6 +152,7 @@ struct DocumentRoutes {
             pointer = { "/" + $0 }
         case "text/plain", "application/x-ndjson":
             fields = try DocumentFields(query: request.uri.query)
+            _ = try fields.checked(participant: participant.id, pointer: { $0 })
             guard uploads.acquire() else { throw uploads.busy }
             holdsSlot = true
             codes = try await CodeListBody.read(request, format: Self.mediaType(request) == "text/plain" ? .text : .ndjson)

@@ -41,7 +41,10 @@ public final class UploadSlots: Sendable {
 
     /// Gives back a slot taken by ``acquire()``.
     public func release() {
-        taken.withLock { taken in taken = max(0, taken - 1) }
+        taken.withLock { taken in
+            assert(taken > 0, "an upload slot was given back twice")
+            taken = max(0, taken - 1)
+        }
     }
 
     /// The answer to a request that found every slot taken.

@@ -111,8 +111,10 @@ extension JobEngine {
                 let cursor = try Cursor(
                     store.database, family: store.families.documents, from: chunks,
                     to: DocumentKeys.shipment(id) + [UInt8(ascii: "C") + 1])
+                var reserved = 0
                 while cursor.isValid {
                     let entries = try Shipment.codes(cursor.value)
+                    reserved += entries.count
                     var keys = KeyList(capacity: entries.count, keyLength: 20)
                     for entry in entries { keys.append(entry.key) }
                     try store.database.multiGet(keys, in: codes) { index, value in
@@ -131,6 +133,10 @@ extension JobEngine {
                     cursor.next()
                 }
                 try cursor.checkStatus()
+                // A lost chunk would leave its codes reserved for ever behind a finished shipment.
+                guard reserved == document.applied else {
+                    throw MarkingError(.store, "shipment \(id) lists \(reserved) reserved codes, but \(document.applied) were reserved")
+                }
                 let labels = try store.database.get(DocumentKeys.shipmentPackages(id), in: store.families.documents)
                     .map(Shipment.labels) ?? []
                 for label in labels {

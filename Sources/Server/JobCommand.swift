@@ -69,7 +69,7 @@ struct JobCommand: ParsableCommand {
         let seconds = Double((document.finishedAt ?? document.createdAt) - document.createdAt) / 1000
         print("document \(document.id) (\(document.type.rawValue) \(document.number)): \(document.state.rawValue), \(document.lines) lines, \(document.applied) codes changed, \(String(format: "%.2f", seconds)) s")
         if document.state == .waitAcceptance, let receiver = document.receiver {
-            print("  the codes are reserved until participant \(receiver) accepts or rejects the shipment (shipment accept|reject \(document.id))")
+            print("  the codes are reserved until participant \(receiver) accepts or rejects the shipment (shipment accept|reject \(document.id) --participant \(receiver))")
         }
         guard document.state == .checkedOK || document.state == .waitAcceptance else {
             for (reason, count) in document.refusals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {

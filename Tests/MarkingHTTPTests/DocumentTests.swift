@@ -362,6 +362,25 @@ struct DocumentTests {
         }
     }
 
+    @Test("A streamed document with wrong fields is refused for them before it waits for an upload slot")
+    func wrongFieldsRefusedBeforeTheSlot() async throws {
+        try await TestServer.run(maximumUploads: 0) { client, service in
+            let producer = try await register(client)
+            for (query, code) in [
+                ("type=SHIPPING&number=Z-1", "document.type"), ("type=RETIREMENT&number=Z-1", "document.reason"),
+                ("type=UTILISATION&number=Z-1&date=2026-02-30", "document.date"),
+            ] {
+                try await client.execute(
+                    uri: "/api/v1/documents?" + query, method: .post,
+                    headers: listHeaders(token: producer.token, contentType: "text/plain", language: "en"), body: ByteBuffer(string: "x\n")
+                ) { response in
+                    _ = expectProblem(response, code, .unprocessableContent)
+                }
+            }
+            #expect(service.uploads.inUse == 0)
+        }
+    }
+
     @Test("An upload slot is given back when the request is refused and when the document's job returns")
     func uploadSlotsReturn() async throws {
         try await TestServer.run(maximumUploads: 1) { client, service in
