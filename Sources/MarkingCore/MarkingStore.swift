@@ -33,7 +33,9 @@ public final class MarkingStore: Sendable {
         public let violations: ColumnFamily
 
         static let descriptors: [ColumnFamilyDescriptor] = [
-            .init(name: "codes", profile: .bulk),
+            // Code keys start with 9 bytes of GTIN and serial length: a document's or an
+            // order's records arrive in key order within that prefix.
+            .init(name: "codes", profile: .bulk, insertHintPrefixLength: 9),
             .init(name: "counters"), .init(name: "orders"), .init(name: "documents"),
             .init(name: "aggregates", profile: .bulk), .init(name: "participants"),
             .init(name: "products"), .init(name: "audit", profile: .bulk), .init(name: "meta"),

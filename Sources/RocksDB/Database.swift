@@ -40,7 +40,7 @@ public final class Database: @unchecked Sendable {
         if !descriptors.contains(where: { $0.name == "default" }) {
             descriptors.insert(ColumnFamilyDescriptor(name: "default"), at: 0)
         }
-        let native = NativeOptions(options, families: descriptors)
+        let native = try NativeOptions(options, families: descriptors)
         var handles = [OpaquePointer?](repeating: nil, count: descriptors.count)
         var error: UnsafeMutablePointer<CChar>?
         let names = descriptors.map { strdup($0.name) }
@@ -59,7 +59,8 @@ public final class Database: @unchecked Sendable {
         self.path = path
         var families: [String: ColumnFamily] = [:]
         for (descriptor, cf) in zip(descriptors, handles) {
-            families[descriptor.name] = ColumnFamily(name: descriptor.name, handle: cf!)
+            families[descriptor.name] = ColumnFamily(
+                name: descriptor.name, handle: cf!, hasInsertHints: descriptor.insertHintPrefixLength > 0)
         }
         self.families = families
         readOptions = rocksdb_readoptions_create()

@@ -42,7 +42,7 @@ final class NativeOptions {
     private let cache: OpaquePointer
     private var tableOptions: [OpaquePointer] = []
 
-    init(_ options: DatabaseOptions, families: [ColumnFamilyDescriptor]) {
+    init(_ options: DatabaseOptions, families: [ColumnFamilyDescriptor]) throws {
         cache = rocksdb_cache_create_lru(options.blockCacheSize)
         database = rocksdb_options_create()
         rocksdb_options_set_create_if_missing(database, options.createIfMissing ? 1 : 0)
@@ -103,8 +103,39 @@ final class NativeOptions {
             rocksdb_options_set_block_based_table_factory(cfOptions, table)
             tableOptions.append(table)
             perFamily.append(cfOptions)
+            if family.insertHintPrefixLength > 0 {
+                do {
+                    perFamily[perFamily.count - 1] = try Self.insertingWithHints(
+                        cfOptions, prefixLength: family.insertHintPrefixLength)
+                } catch {
+                    for options in perFamily { rocksdb_options_destroy(options) }
+                    for table in tableOptions { rocksdb_block_based_options_destroy(table) }
+                    rocksdb_options_destroy(database)
+                    rocksdb_cache_destroy(cache)
+                    throw error
+                }
+            }
         }
         self.perFamily = perFamily
+    }
+
+    /// A copy of `cfOptions` with the memtable insert hint of
+    /// ``ColumnFamilyDescriptor/insertHintPrefixLength``. RocksDB's C API has no setter
+    /// for it, so it goes through the options-string parser. On success `cfOptions` is
+    /// destroyed; on failure it is left to the caller.
+    private static func insertingWithHints(_ cfOptions: OpaquePointer, prefixLength: Int) throws -> OpaquePointer {
+        let hinted = rocksdb_options_create()!
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_get_options_from_string(
+            cfOptions, "memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.\(prefixLength)", hinted, &error)
+        do {
+            try DatabaseError.check(error, .open, "cannot set the memtable insert hint")
+        } catch {
+            rocksdb_options_destroy(hinted)
+            throw error
+        }
+        rocksdb_options_destroy(cfOptions)
+        return hinted
     }
 
     deinit {

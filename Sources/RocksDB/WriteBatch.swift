@@ -49,6 +49,8 @@ public final class WriteBatch {
 
     /// Removes every key in `[start, end)`.
     public func deleteRange(from start: [UInt8], to end: [UInt8], in family: ColumnFamily) {
+        // A programming error, not an input error: see `ColumnFamilyDescriptor.insertHintPrefixLength`.
+        precondition(!family.hasInsertHints, "range deletion in \(family.name), a family with memtable insert hints")
         start.withUnsafeBytes { start in
             end.withUnsafeBytes { end in
                 rocksdb_writebatch_delete_range_cf(
