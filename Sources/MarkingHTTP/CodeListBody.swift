@@ -16,6 +16,11 @@ enum CodeListBody {
     static let maximumBytes = 1 << 30
     /// The most lines a body may have: the engine's own limit per document.
     static var maximumLines: Int { JobEngine.maximumCodes }
+    /// The longest a body may take to arrive. A list is held in memory, and holds an
+    /// upload slot, from its first byte: without a bound a client could keep a slot for
+    /// ever by sending a byte just often enough to pass the idle timeout. 1 GiB in ten
+    /// minutes is 1.8 MB/s, far below any link this service is used over.
+    static let maximumDuration = Duration.seconds(600)
 
     /// The body's shape, from its `Content-Type`.
     enum Format: Sendable {
@@ -24,13 +29,21 @@ enum CodeListBody {
 
     /// Reads `request`'s body as a code list in `format`. `request.too_large` past
     /// ``maximumBytes``, `document.too_many_codes` past ``maximumLines``,
+    /// `request.timeout` for a chunk arriving after ``maximumDuration``,
     /// `request.ndjson_line` for an NDJSON line that is not a code.
-    static func read(_ request: Request, format: Format, maximumBytes: Int = maximumBytes, maximumLines: Int = maximumLines) async throws -> CodeList {
+    static func read(
+        _ request: Request, format: Format, maximumBytes: Int = maximumBytes, maximumLines: Int = maximumLines,
+        maximumDuration: Duration = maximumDuration
+    ) async throws -> CodeList {
         var collected: [UInt8] = []
         var pending: [UInt8] = []
         var received = 0
         var lines = 0
+        let started = ContinuousClock.now
         for try await chunk in request.body {
+            guard ContinuousClock.now - started < maximumDuration else {
+                throw Problem("request.timeout", detail: "a code list must arrive within \(maximumDuration.components.seconds) s")
+            }
             received += chunk.readableBytes
             guard received <= maximumBytes else {
                 throw Problem("request.too_large", detail: "a code list may have at most \(maximumBytes) bytes")

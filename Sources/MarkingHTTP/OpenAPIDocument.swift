@@ -385,6 +385,7 @@ paths:
         receiver accepts or rejects it.
         Dates are calendar days YYYY-MM-DD (document.date). A streamed list takes one of a few
         upload slots until its job ends; when all are taken the answer is 429 with Retry-After.
+        A list must arrive within 600 s (408 request.timeout).
       security: [{bearer: []}]
       parameters:
         - {name: type, in: query, schema: {type: string, enum: [UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION, DISAGGREGATION]}}
@@ -409,6 +410,7 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
+        "408": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}

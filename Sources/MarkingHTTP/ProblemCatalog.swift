@@ -146,6 +146,11 @@ public enum ProblemCatalog {
                 kk: ("Сұрау параметрі қате", "Жол немесе сұрау жолындағы параметр жарамсыз."),
                 ru: ("Неверный параметр запроса", "Параметр в пути или строке запроса недопустим."),
                 en: ("Invalid parameter", "A path or query parameter is not acceptable.")),
+            "request.timeout": entry(
+                .requestTimeout,
+                kk: ("Сұрау тым ұзақ келді", "Кодтар тізімі рұқсат етілген уақыт ішінде толық келмеді. Оны қайта жіберіңіз."),
+                ru: ("Запрос шёл слишком долго", "Список кодов не пришёл целиком за отведённое время. Отправьте его заново."),
+                en: ("Request took too long", "The code list did not arrive in full within the time allowed. Send it again.")),
             "request.busy": entry(
                 .tooManyRequests,
                 kk: ("Сервер бос емес", "Қазір тым көп кодтар тізімі қабылданып не өңделіп жатыр. Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
