@@ -108,7 +108,7 @@ struct ProductRoutes {
             do { _ = try catalog.named(template) } catch { throw Problem(error, pointer: "/template") }
         }
         for (name, value) in [("customsDeclarationDate", input.customsDeclarationDate), ("productionDate", input.productionDate)] {
-            if let value, !isDate(value) {
+            if let value, !CalendarDate.isValid(value) {
                 throw Problem("product.date", detail: "\(name) '\(value)' is not a date YYYY-MM-DD", errors: [.init(pointer: "/\(name)", code: "product.date")])
             }
         }
@@ -116,11 +116,6 @@ struct ProductRoutes {
             throw Problem("product.price", detail: "price '\(price)' is not an amount such as 1250 or 1250.50", errors: [.init(pointer: "/price", code: "product.price")])
         }
         return input
-    }
-
-    /// A calendar date `YYYY-MM-DD` that exists: the same check as a document's dates.
-    static func isDate(_ text: String) -> Bool {
-        CalendarDate.isValid(text)
     }
 
     /// Up to 12 whole digits and at most 2 fraction digits.

@@ -8,9 +8,6 @@ import MarkingCore
 /// the last-document line of a code check; anything but a real calendar day
 /// `YYYY-MM-DD` would reach those answers and every report built on them.
 extension DocumentRequest {
-    /// The names of the date fields, as in `job`'s JSON file, the query and JSON bodies.
-    public static let dateFields = ["date", "customsDeclarationDate", "productionDate"]
-
     /// Passes when every date field that is set is a calendar date `YYYY-MM-DD`;
     /// `input.invalid` naming the first that is not.
     public func validateDates() throws(MarkingError) {
