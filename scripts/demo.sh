@@ -50,7 +50,7 @@ step "register a producer and a retailer (admin)"
 P=$(post_json participants "$ADMIN" "{\"name\":\"Demo Producer $RUN\",\"bin\":\"$(valid_bin "$(printf '4051%07d' $(( RUN % 10000000 )))")\",\"roles\":[\"producer\"]}")
 PRODUCER=$(id_of "$P"); PTOKEN=$(token_of "$P")
 R=$(post_json participants "$ADMIN" "{\"name\":\"Demo Shop $RUN\",\"bin\":\"$(valid_bin "$(printf '4052%07d' $(( RUN % 10000000 )))")\",\"roles\":[\"retailer\"]}")
-SHOP=$(id_of "$R")
+SHOP=$(id_of "$R"); STOKEN=$(token_of "$R")
 echo "producer id $PRODUCER, retailer id $SHOP (tokens shown once, not printed here)"
 
 step "register a product"
@@ -100,8 +100,12 @@ step "ship $SHIP codes to the retailer, the list streamed as text, polled to CHE
 head -n "$SHIP" "$WORK/codes.txt" > "$WORK/ship.txt"
 document TRANSFER "INV-$RUN" "$WORK/ship.txt" "&receiver=$SHOP"
 
-step "the code's owner after the shipment (public check)"
-curl -sS -G "$API/codes" --data-urlencode "code=$CODE" -o /dev/null -w 'HTTP %{http_code}\n'
+step "the code's owner after the shipment: the retailer's check shows it, the public one does not"
+owner_of() { grep -o '"owner":[0-9]*' <<<"$1" | head -1 | cut -d: -f2; }
+answer=$(curl -sS -G "$API/codes" --data-urlencode "code=$CODE" -H "Authorization: Bearer $STOKEN")
+echo "retailer's check: owner $(owner_of "$answer") (retailer id $SHOP), status $(grep -o '"status":"[A-Z_]*"' <<<"$answer" | cut -d'"' -f4)"
+public=$(owner_of "$(curl -sS -G "$API/codes" --data-urlencode "code=$CODE")")
+echo "public check: owner ${public:-not shown}"
 
 step "audit trail of this run (admin), last entries"
 curl -sS "$API/audit?from=$START_MS" -H "Authorization: Bearer $ADMIN" | sed 's/},{/}\n{/g' | tail -12

@@ -52,8 +52,11 @@ public final class APIMetrics: Sendable {
         Counter(label: "marking_codes_emitted_total", factory: factory).increment(by: count)
     }
 
-    /// A document that finished in `state` (`CHECKED_OK`, `CHECKED_NOT_OK`, …).
+    /// A document that reached its final state (`CHECKED_OK`, `CHECKED_NOT_OK`,
+    /// `REJECTED`, …). A shipment waiting for its receiver is not final: it is counted
+    /// once, when the receiver accepts or rejects it.
     func documentFinished(state: String) {
+        guard state != "WAIT_ACCEPTANCE" else { return }
         Counter(label: "marking_documents_total", dimensions: [("state", state)], factory: factory).increment()
     }
 

@@ -10,7 +10,10 @@ import NIOHTTPTypes
 /// Time counts from the last whole request part (head, body chunk, end) or response
 /// part: a head trickled in byte by byte is not activity until it is complete. While
 /// a request has been read and its answer is still being made or streamed (an order
-/// of millions of codes, a long download), the connection is never idle.
+/// of millions of codes, a long download), the connection is not idle, unless the
+/// answer is stuck behind a client that stopped reading it: when the socket has not
+/// taken a byte (the channel stays unwritable, so nothing more is written) for
+/// ``timeout``, the connection is closed and the download's buffers freed.
 ///
 /// This is Hummingbird's `idleTimeout` (`HTTPConnectionStateHandler`), placed first
 /// among the added handlers instead of last: checks that ``PublicCheckHandler``
@@ -30,6 +33,9 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var unanswered = 0
     /// A request whose head has arrived and whose end has not.
     private var reading = false
+    /// Since when the channel has been unwritable: the client is not reading what is
+    /// written to it.
+    private var stalledSince: NIODeadline?
     private var check: Scheduled<Void>?
 
     init(timeout: TimeAmount) {
@@ -68,6 +74,19 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelRead(data)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stalledSince = nil
+        } else if stalledSince == nil, check != nil {
+            let now = context.eventLoop.now
+            stalledSince = now
+            // The stall is judged `timeout` from now, not at a check planned for later.
+            check?.cancel()
+            schedule(context, at: max(now, lastActive) + timeout)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         lastActive = context.eventLoop.now
         if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
@@ -89,7 +108,11 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         check = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             check = nil
             let now = context.eventLoop.now
-            if unanswered > 0, !reading {
+            if unanswered > 0, !reading, let stalledSince {
+                // Answering, to a client that does not read.
+                let deadline = max(stalledSince, lastActive) + timeout
+                if now >= deadline { context.close(promise: nil) } else { schedule(context, at: deadline) }
+            } else if unanswered > 0, !reading {
                 // Answering: not idle, whatever the time since the last part.
                 schedule(context, at: now + timeout)
             } else if now >= lastActive + timeout {

@@ -55,9 +55,11 @@ public final class MarkingService: Sendable {
 
     /// Waits for the documents running in the background to finish (each is all or
     /// nothing, so waiting is what keeps a stop from turning them `INTERRUPTED`), then
-    /// closes the store; call once the server has stopped.
+    /// writes the audit lines still waiting for their batch and closes the store; call
+    /// once the server has stopped.
     public func close() {
         jobWorkers.drain()
+        audit.writePending()
         workers.drain()
         store.close()
     }

@@ -21,6 +21,11 @@ import NIOHTTPTypes
 /// record or card not in memory, a body, a `Connection` other than `keep-alive`.
 /// Answers stay in request order: while a request handed to the router is
 /// unanswered, later ones follow it there.
+///
+/// Answers written here are not held back by the socket as the router's are, so while
+/// the socket is full (a client sending checks and not reading the answers) this
+/// handler holds the connection's reads, as NIO's `BackPressureHandler` does, and the
+/// answers waiting in memory stay few.
 final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -42,6 +47,8 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var routed = 0
     private var clientIP = "unknown"
     private var date = HTTPDate()
+    /// A read asked for while the channel was unwritable, issued once it drains.
+    private var readHeld = false
 
     init(service: MarkingService, serverName: String) {
         check = PublicCheck(service: service)
@@ -90,6 +97,22 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func route(_ context: ChannelHandlerContext, _ head: HTTPRequestPart) {
         routed += 1
         context.fireChannelRead(wrapInboundOut(head))
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

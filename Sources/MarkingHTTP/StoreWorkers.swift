@@ -56,4 +56,10 @@ extension StoreWorkers {
     public func submit(_ body: @escaping @Sendable () -> Void) {
         queue.async(execute: body)
     }
+
+    /// Queues `body` on the workers `delay` from now without waiting for it.
+    /// ``drain()`` does not wait for work whose delay has not run out.
+    public func submit(after delay: DispatchTimeInterval, _ body: @escaping @Sendable () -> Void) {
+        queue.asyncAfter(deadline: .now() + delay, execute: body)
+    }
 }

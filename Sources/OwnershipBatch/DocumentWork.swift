@@ -296,23 +296,37 @@ struct DocumentWork {
             refuse(line: unit.line, .duplicateCode, "the code appears more than once in the document (line \(unit.line))")
             return false
         }
+        switch Self.usableRecord(of: unit, "the code on line \(unit.line)", participant: document.participant, store: store) {
+        case .success: return true
+        case .failure(let refusal):
+            refuse(line: unit.line, refusal.reason, refusal.detail)
+            return false
+        }
+    }
+
+    /// Why a code may not be used: a refusal's reason and detail, before its line is known.
+    struct CodeRefusal: Error {
+        var reason: RefusalReason
+        var detail: String
+    }
+
+    /// The record of `unit` when a document of `participant` may use its code (called
+    /// `what` in the detail), or why not: unknown, forged, someone else's, or reserved
+    /// by a shipment. The checks every document makes on every code, in one place.
+    static func usableRecord(of unit: Unit, _ what: String, participant: UInt32, store: MarkingStore) -> Result<CodeRecord, CodeRefusal> {
         guard let record = unit.record else {
-            refuse(line: unit.line, .unknownCode, "the code on line \(unit.line) is not known to the store")
-            return false
+            return .failure(CodeRefusal(reason: .unknownCode, detail: "\(what) is not known to the store"))
         }
-        guard hasGenuineTail(unit, record) else {
-            refuse(line: unit.line, .forgedCode, "the crypto tail of the code on line \(unit.line) does not verify")
-            return false
+        guard hasGenuineTail(unit, record, store: store) else {
+            return .failure(CodeRefusal(reason: .forgedCode, detail: "the crypto tail of \(what) does not verify"))
         }
-        guard record.owner == document.participant else {
-            refuse(line: unit.line, .notOwner, "the code on line \(unit.line) belongs to participant \(record.owner), not \(document.participant)")
-            return false
+        guard record.owner == participant else {
+            return .failure(CodeRefusal(reason: .notOwner, detail: "\(what) belongs to participant \(record.owner), not \(participant)"))
         }
         guard !record.flags.contains(.inShipment) else {
-            refuse(line: unit.line, .inShipment, Self.inShipment("the code on line \(unit.line)", record.lastDocument))
-            return false
+            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what, record.lastDocument)))
         }
-        return true
+        return .success(record)
     }
 
     /// The detail of an `IN_SHIPMENT` refusal: what is reserved, and by which document.
@@ -357,17 +371,10 @@ struct DocumentWork {
 
         /// The new record of `unit`, or why it is refused.
         func verdict(_ unit: Unit) -> Verdict {
-            guard var record = unit.record else {
-                return .refuse(.unknownCode, "the code on line \(unit.line) is not known to the store")
-            }
-            guard DocumentWork.hasGenuineTail(unit, record, store: store) else {
-                return .refuse(.forgedCode, "the crypto tail of the code on line \(unit.line) does not verify")
-            }
-            guard record.owner == participant else {
-                return .refuse(.notOwner, "the code on line \(unit.line) belongs to participant \(record.owner), not \(participant)")
-            }
-            guard !record.flags.contains(.inShipment) else {
-                return .refuse(.inShipment, DocumentWork.inShipment("the code on line \(unit.line)", record.lastDocument))
+            var record: CodeRecord
+            switch DocumentWork.usableRecord(of: unit, "the code on line \(unit.line)", participant: participant, store: store) {
+            case .success(let usable): record = usable
+            case .failure(let refusal): return .refuse(refusal.reason, refusal.detail)
             }
             guard rule.allows(effect.type, record) else {
                 let needed = rule.from.map(\.name).sorted().joined(separator: " or ")
@@ -490,20 +497,11 @@ struct DocumentWork {
     private mutating func checkAggregation() throws {
         guard var target else { return }
         if let targetUnit {
-            guard let record = targetUnit.record else {
-                refuse(line: 0, .unknownCode, "the group package code \(target.record.label) is not known to the store")
-                return
-            }
-            guard hasGenuineTail(targetUnit, record) else {
-                refuse(line: 0, .forgedCode, "the crypto tail of the group package code does not verify")
-                return
-            }
-            guard record.owner == document.participant else {
-                refuse(line: 0, .notOwner, "the group package code belongs to participant \(record.owner)")
-                return
-            }
-            guard !record.flags.contains(.inShipment) else {
-                refuse(line: 0, .inShipment, Self.inShipment("the group package code", record.lastDocument))
+            let record: CodeRecord
+            switch Self.usableRecord(of: targetUnit, "the group package code \(target.record.label)", participant: document.participant, store: store) {
+            case .success(let usable): record = usable
+            case .failure(let refusal):
+                refuse(line: 0, refusal.reason, refusal.detail)
                 return
             }
             guard LifeCycle.allows(.aggregation, record) else {

@@ -9,6 +9,7 @@ func auditEntries(
     _ client: any TestClientProtocol, _ service: MarkingService, query: String = ""
 ) async throws -> (entries: [[String: Any]], next: String?) {
     service.workers.drain()
+    service.audit.writePending()
     return try await client.execute(uri: "/api/v1/audit\(query)", method: .get, headers: headers(token: adminSecret)) { response in
         #expect(response.status == .ok, "\(text(response))")
         let json = object(response)

@@ -64,6 +64,33 @@ struct IdleConnectionTests {
         }
     }
 
+    @Test("An answer the client stops reading is dropped the idle timeout after the socket last took a byte; a slow reader is not")
+    func stalledDownloadClosed() async throws {
+        try await TestServer.run { _, service in
+            let channel = try await connection(service)
+            try channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/api/v1/orders/1/codes")))
+            try channel.writeInbound(HTTPRequestPart.end(nil))
+            try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+            // A slow reader: the socket fills and drains again, and the download goes on.
+            for _ in 0..<5 {
+                channel.isWritable = false
+                channel.pipeline.fireChannelWritabilityChanged()
+                channel.embeddedEventLoop.advanceTime(by: .seconds(50))
+                channel.isWritable = true
+                channel.pipeline.fireChannelWritabilityChanged()
+                try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "0104607000000014\n")))
+                #expect(channel.isActive)
+            }
+            // Then the client stops reading: the socket stays full.
+            channel.isWritable = false
+            channel.pipeline.fireChannelWritabilityChanged()
+            channel.embeddedEventLoop.advanceTime(by: .seconds(59))
+            #expect(channel.isActive)
+            channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+            #expect(!channel.isActive)
+        }
+    }
+
     @Test("A keep-alive connection busy with checks answered in the pipeline is not idle, however long it runs")
     func checksInPipelineKeepConnection() async throws {
         try await TestServer.run { client, service in

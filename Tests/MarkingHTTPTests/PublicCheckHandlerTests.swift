@@ -88,6 +88,25 @@ struct PublicCheckHandlerTests {
         }
     }
 
+    @Test("A client that sends checks and does not read the answers is not read from until the socket drains")
+    func unreadAnswersHoldReads() async throws {
+        try await TestServer.run { _, service in
+            let reads = ReadCounter()
+            let channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandlers(reads, PublicCheckHandler(service: service, serverName: "marking-server"))
+            channel.read()
+            #expect(reads.count == 1)
+            channel.isWritable = false
+            channel.pipeline.fireChannelWritabilityChanged()
+            channel.read()
+            channel.read()
+            #expect(reads.count == 1, "no read while the answers are not taken")
+            channel.isWritable = true
+            channel.pipeline.fireChannelWritabilityChanged()
+            #expect(reads.count == 2, "one read once they are")
+        }
+    }
+
     @Test("Over a real connection the answers, the audit trail and the metrics are those of the router")
     func liveServer() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-\(UUID().uuidString)").path
@@ -119,5 +138,16 @@ struct PublicCheckHandlerTests {
             let metrics = try await client.execute(uri: "/api/v1/metrics", method: .get) { text($0) }
             #expect(metrics.contains(#"marking_http_requests_total{method="GET",route="/api/v1/codes/{code}",status="200"} 6"#), "\(metrics)")
         }
+    }
+}
+
+/// Counts the reads that reach the socket's end of the pipeline.
+final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private(set) var count = 0
+
+    func read(context: ChannelHandlerContext) {
+        count += 1
+        context.read()
     }
 }
