@@ -34,15 +34,9 @@ public struct TailSigner: Sendable {
     public func verify(_ code: MarkingCode, keyID storedKeyID: String? = nil) -> TailVerification {
         guard let kind = code.tailKind, let tail = code.tail else { return .noTail }
         guard let keyID = code.keyID ?? storedKeyID else { return .unknownKey }
-        guard let expected = self.tail(for: code.cis, kind: kind, keyID: keyID) else { return .unknownKey }
-        return constantTimeEquals(Array(expected.utf8), Array(tail.utf8)) ? .valid : .invalid
-    }
-
-    private func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
+        guard let signer = keyed(keyID) else { return .unknownKey }
+        // In stack buffers and in constant time: every public check comes through here.
+        return signer.matches(code.cis, tail: tail, kind: kind) ? .valid : .invalid
     }
 }
 
