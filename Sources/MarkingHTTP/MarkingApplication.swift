@@ -21,6 +21,7 @@ public enum MarkingApplication {
         CodeRoutes(service: service).add(to: api)
         OrderRoutes(service: service).add(to: api)
         DocumentRoutes(service: service).add(to: api)
+        ShipmentRoutes(service: service).add(to: api)
         ProductRoutes(service: service).add(to: api)
         AuditRoutes(service: service).add(to: api)
         ViolationRoutes(service: service).add(to: api)

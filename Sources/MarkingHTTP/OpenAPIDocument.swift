@@ -456,5 +456,21 @@ paths:
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
         "409": {$ref: "#/components/responses/Problem"}
+  /shipments:
+    get:
+      summary: The shipments waiting for the caller (a participant) to accept or reject them, oldest first, at most 1000 a call.
+      description: >
+        Transfers sent to the caller with acceptance, now WAIT_ACCEPTANCE, each as GET /documents/{id}
+        answers it, under "shipments". Pass the last id as after for the next page. 403
+        auth.participant_only for the admin.
+      security: [{bearer: []}]
+      parameters:
+        - {name: after, in: query, schema: {type: integer, minimum: 0}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
 """#
 }

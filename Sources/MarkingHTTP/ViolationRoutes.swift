@@ -25,9 +25,9 @@ struct ViolationRoutes {
         group.post("violations") { request, context in try await report(request, context) }
         group.get("violations") { request, _ in
             try await service.caller(of: request).requireAdmin()
-            let (after, limit) = try Self.page(request.uri.query)
+            let page = try PageQuery(request.uri.query, maximum: ViolationReports.pageLimit, of: "a report")
             let reports = service.violations
-            let list = try await service.blocking { try reports.list(after: after, limit: limit) }
+            let list = try await service.blocking { try reports.list(after: page.after, limit: page.limit) }
             return try JSONAnswer.response(["reports": list])
         }
     }
@@ -62,28 +62,5 @@ struct ViolationRoutes {
             throw Problem("violation.text", detail: "\(name) has 1 to \(limit) characters", errors: [.init(pointer: "/\(name)", code: "violation.text")])
         }
         return trimmed
-    }
-
-    /// `after` and `limit` of the query; `request.parameter` naming the wrong one.
-    static func page(_ query: String?) throws(Problem) -> (UInt64, Int) {
-        func value(_ name: String) -> String? {
-            PercentDecoding.queryValue(name, in: query).map { String(decoding: $0, as: UTF8.self) }
-        }
-        var after: UInt64 = 0, limit = ViolationReports.pageLimit
-        if let text = value("after") {
-            guard let number = UInt64(text) else {
-                throw Problem("request.parameter", detail: "'after' must be a report id", errors: [.init(pointer: "after", code: "request.parameter")])
-            }
-            after = number
-        }
-        if let text = value("limit") {
-            guard let number = Int(text), (1...ViolationReports.pageLimit).contains(number) else {
-                throw Problem(
-                    "request.parameter", detail: "'limit' must be 1 to \(ViolationReports.pageLimit)",
-                    errors: [.init(pointer: "limit", code: "request.parameter")])
-            }
-            limit = number
-        }
-        return (after, limit)
     }
 }

@@ -444,6 +444,9 @@ struct DocumentWork {
         if !chunk.isEmpty { batch.put(DocumentKeys.shipmentCodes(document.id, index), chunk, in: store.families.documents) }
         let labels = movedPackages.values.map(\.0.storageKey)
         batch.put(DocumentKeys.shipmentPackages(document.id), Shipment.encodeLabels(labels), in: store.families.documents)
+        if let receiver = document.receiver {
+            batch.put(DocumentKeys.waiting(receiver, document.id), [], in: store.families.documents)
+        }
     }
 
     /// ``checkStatusChange(_:)`` for a large document in key order: one part per core,

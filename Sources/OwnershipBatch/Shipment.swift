@@ -9,9 +9,11 @@ import RocksDB
 /// |---|---|
 /// | `S` + document id + `C` + chunk (4 bytes) | codes: per code its key length (1 byte), key, and last document before the shipment (8 bytes, little-endian) |
 /// | `S` + document id + `P` | packages: per package its storage label length (1 byte) and label |
+/// | `W` + receiver (4 bytes) + document id | empty: the receiver's shipments waiting, for ``JobEngine/shipments(waitingFor:after:limit:)`` |
 ///
 /// The entries are written in the batch that stores the document `WAIT_ACCEPTANCE`
-/// and deleted in the one that accepts or rejects it.
+/// and deleted in the one that accepts or rejects it. Ids are big-endian, so a
+/// receiver's waiting shipments are one key range, oldest first.
 enum Shipment {
     /// A chunk is closed once it holds this many bytes (some 70,000 codes).
     static let chunkBytes = 2 << 20
@@ -69,6 +71,10 @@ extension DocumentKeys {
         shipment(id) + [UInt8(ascii: "C")] + withUnsafeBytes(of: chunk.bigEndian) { Array($0) }
     }
     static func shipmentPackages(_ id: UInt64) -> [UInt8] { shipment(id) + [UInt8(ascii: "P")] }
+    static func waiting(_ receiver: UInt32) -> [UInt8] {
+        [UInt8(ascii: "W")] + withUnsafeBytes(of: receiver.bigEndian) { Array($0) }
+    }
+    static func waiting(_ receiver: UInt32, _ id: UInt64) -> [UInt8] { waiting(receiver) + bigEndian(id) }
 }
 
 extension JobEngine {
@@ -90,6 +96,30 @@ extension JobEngine {
     /// ``Document/rejectedAt``. Throws as ``accept(_:by:)`` does.
     public func reject(_ id: UInt64, by participant: UInt32) throws(MarkingError) -> Document {
         try answer(id, by: participant, accepting: false)
+    }
+
+    /// The shipments waiting for `receiver` to accept or reject them, oldest first: at
+    /// most `limit`, those with an id above `after` (pass the last id of a page to get
+    /// the next). Each is the stored document, `WAIT_ACCEPTANCE`.
+    public func shipments(waitingFor receiver: UInt32, after: UInt64 = 0, limit: Int = 1_000) throws(MarkingError) -> [Document] {
+        guard after < .max, limit > 0 else { return [] }
+        let ids = try read { () throws -> [UInt64] in
+            let lower = DocumentKeys.waiting(receiver, after + 1)
+            let upper = receiver < .max ? DocumentKeys.waiting(receiver + 1) : [UInt8(ascii: "W") + 1]
+            let cursor = try Cursor(store.database, family: store.families.documents, from: lower, to: upper)
+            var ids: [UInt64] = []
+            while cursor.isValid, ids.count < limit {
+                if let id = DocumentKeys.id(Array(cursor.key.suffix(8))) { ids.append(id) }
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return ids
+        }
+        var waiting: [Document] = []
+        for id in ids {
+            if let document = try document(id) { waiting.append(document) }
+        }
+        return waiting
     }
 
     private func answer(_ id: UInt64, by participant: UInt32, accepting: Bool) throws(MarkingError) -> Document {
@@ -159,6 +189,7 @@ extension JobEngine {
             }
             batch.deleteRange(
                 from: DocumentKeys.shipment(id), to: DocumentKeys.shipment(id) + [0xFF], in: store.families.documents)
+            batch.delete(DocumentKeys.waiting(receiver, id), in: store.families.documents)
             batch.put(DocumentKeys.document(id), try encode(document), in: store.families.documents)
             try write(batch)
             return document

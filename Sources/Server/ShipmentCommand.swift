@@ -2,14 +2,42 @@ import ArgumentParser
 import MarkingCore
 import OwnershipBatch
 
-/// `marking-server shipment accept|reject DOCUMENT --participant P`: the receiver's
-/// answer to a two-step transfer (a `job` with `"acceptance": true`) that waits for it.
+/// `marking-server shipment list|accept|reject … --participant P`: the shipments (two-step
+/// transfers, a `job` with `"acceptance": true`) waiting for a receiver, and its answer.
 struct ShipmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shipment",
-        abstract: "Accept or reject a shipment waiting for acceptance (a transfer with acceptance).",
-        subcommands: [Accept.self, Reject.self]
+        abstract: "List, accept or reject shipments waiting for acceptance (transfers with acceptance).",
+        subcommands: [List.self, Accept.self, Reject.self]
     )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The shipments waiting for a receiver to accept or reject them, oldest first, one a line.")
+
+        @Option(help: "The receiver (participant id).")
+        var participant: UInt32
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let waiting = try reportingErrors { () throws -> [Document] in
+                let markingStore = try MarkingStore(dataFolder: store.data, keyFile: store.keys, create: false)
+                defer { markingStore.close() }
+                let engine = try JobEngine(store: markingStore)
+                var all: [Document] = []
+                while true {
+                    let page = try engine.shipments(waitingFor: participant, after: all.last?.id ?? 0)
+                    guard !page.isEmpty else { return all }
+                    all += page
+                }
+            }
+            for document in waiting {
+                print("document \(document.id) (\(document.type.rawValue) \(document.number)) from participant \(document.participant): \(document.applied) codes waiting")
+            }
+            print("\(waiting.count) shipment\(waiting.count == 1 ? "" : "s") waiting for participant \(participant)")
+        }
+    }
 
     struct Answer: ParsableArguments {
         @Argument(help: "The document id of the shipment.")

@@ -64,6 +64,52 @@ struct ShipmentRouteTests {
         }
     }
 
+    @Test("GET /shipments lists the shipments waiting for the caller, oldest first and in pages, until answered; 403 for the admin, 400 for a bad page")
+    func receiverListsWaitingShipments() async throws {
+        try await TestServer.run { client, _ in
+            let (producer, shop, codes) = try await introducedCodes(client, count: 6)
+            var ids: [Int] = []
+            for (index, part) in [Array(codes[0..<2]), Array(codes[2..<4])].enumerated() {
+                let submitted = try await submitText(
+                    client, token: producer.token, query: "type=TRANSFER&number=L-\(index)&receiver=\(shop.id)&acceptance=true", codes: part)
+                let id = submitted["id"] as? Int ?? 0
+                #expect(try await finished(client, token: producer.token, id: id)["state"] as? String == "WAIT_ACCEPTANCE")
+                ids.append(id)
+            }
+            let oneStep = try await submitText(client, token: producer.token, query: "type=TRANSFER&number=L-9&receiver=\(shop.id)", codes: Array(codes[4...]))
+            #expect(try await finished(client, token: producer.token, id: oneStep["id"] as? Int ?? 0)["state"] as? String == "CHECKED_OK")
+
+            func waiting(_ token: String, _ query: String = "") async throws -> [[String: Any]] {
+                try await client.execute(uri: "/api/v1/shipments\(query)", method: .get, headers: headers(token: token)) { response in
+                    #expect(response.status == .ok, "\(text(response))")
+                    return object(response)["shipments"] as? [[String: Any]] ?? []
+                }
+            }
+            let listed = try await waiting(shop.token)
+            #expect(listed.map { $0["id"] as? Int } == ids, "both shipments, not the one-step transfer")
+            #expect(listed.allSatisfy { $0["state"] as? String == "WAIT_ACCEPTANCE" && $0["participant"] as? Int == producer.id })
+            #expect(try await waiting(producer.token).isEmpty, "the sender has nothing to answer")
+            #expect(try await waiting(shop.token, "?limit=1").map { $0["id"] as? Int } == [ids[0]])
+            #expect(try await waiting(shop.token, "?after=\(ids[0])").map { $0["id"] as? Int } == [ids[1]])
+
+            let (status, _, _) = try await answerShipment(client, "accept", id: ids[0], token: shop.token)
+            #expect(status == .ok)
+            #expect(try await waiting(shop.token).map { $0["id"] as? Int } == [ids[1]], "an accepted shipment leaves the list")
+
+            try await client.execute(uri: "/api/v1/shipments", method: .get, headers: headers(token: adminSecret)) { response in
+                expectProblem(response, "auth.participant_only", .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/shipments", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            for query in ["?after=first", "?limit=0", "?limit=1001"] {
+                try await client.execute(uri: "/api/v1/shipments\(query)", method: .get, headers: headers(token: shop.token)) { response in
+                    expectProblem(response, "request.parameter", .badRequest)
+                }
+            }
+        }
+    }
+
     @Test("A JSON shipment rejected by its receiver: 200 REJECTED, the codes stay the sender's and are free again")
     func receiverRejects() async throws {
         try await TestServer.run { client, service in

@@ -42,6 +42,33 @@ struct ShipmentTests {
         try ledger.expectOK(.retirement, by: wholesaler, codes, reason: "RETAIL_SALE")
     }
 
+    @Test func aReceiverListsTheShipmentsWaitingForItOldestFirstAndOnlyWhileTheyWait() throws {
+        let ledger = try Ledger()
+        defer { ledger.close() }
+        let producer = ledger.producer, wholesaler = ledger.wholesaler, retailer = ledger.retailer
+        let codes = try ledger.introduced(10)
+        let first = try ledger.ship(by: producer, Array(codes[0..<2]), to: wholesaler)
+        let second = try ledger.ship(by: producer, Array(codes[2..<4]), to: wholesaler)
+        let toRetailer = try ledger.ship(by: producer, Array(codes[4..<6]), to: retailer)
+        try ledger.expectOK(.transfer, by: producer, Array(codes[6..<8]), receiver: wholesaler)
+        let refused = try ledger.submit(.transfer, by: producer, Array(codes[0..<1]) + Array(codes[8..<10]), receiver: wholesaler, acceptance: true)
+        #expect(refused.state == .checkedNotOK, "a code already in a shipment")
+
+        let engine = ledger.engine
+        #expect(try engine.shipments(waitingFor: wholesaler.id) == [first, second], "not the one-step transfer, not the refused one")
+        #expect(try engine.shipments(waitingFor: retailer.id) == [toRetailer])
+        #expect(try engine.shipments(waitingFor: producer.id).isEmpty, "the sender is not asked")
+        #expect(try engine.shipments(waitingFor: wholesaler.id, limit: 1) == [first])
+        #expect(try engine.shipments(waitingFor: wholesaler.id, after: first.id, limit: 1) == [second], "the next page")
+        #expect(try engine.shipments(waitingFor: wholesaler.id, after: second.id).isEmpty)
+
+        _ = try engine.accept(first.id, by: wholesaler.id)
+        #expect(try engine.shipments(waitingFor: wholesaler.id) == [second])
+        _ = try engine.reject(second.id, by: wholesaler.id)
+        #expect(try engine.shipments(waitingFor: wholesaler.id).isEmpty, "answered shipments leave the list")
+        #expect(try engine.shipments(waitingFor: retailer.id) == [toRetailer])
+    }
+
     @Test func acceptingMovesEveryCodeIncludingThoseInsideATransportPackageToTheReceiver() throws {
         let ledger = try Ledger()
         defer { ledger.close() }

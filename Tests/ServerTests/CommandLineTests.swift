@@ -231,6 +231,12 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         #expect(waiting.standardOutput.contains("owner:     1\n"))
         #expect(waiting.standardOutput.contains("shipment:  reserved by document \(id)"), "\(waiting.standardOutput)")
 
+        let listed = try run(["shipment", "list", "--participant", "2"])
+        #expect(listed.status == 0, "\(listed.standardError)")
+        #expect(listed.standardOutput.hasPrefix("document \(id) (TRANSFER "), "\(listed.standardOutput)")
+        #expect(listed.standardOutput.contains("from participant 1: 3 codes waiting\n1 shipment waiting for participant 2"), "\(listed.standardOutput)")
+        #expect(try run(["shipment", "list", "--participant", "1"]).standardOutput == "0 shipments waiting for participant 1\n")
+
         let bySender = try run(["shipment", "accept", id, "--participant", "1"])
         #expect(bySender.status == 1)
         #expect(bySender.standardError.hasPrefix("error: only the receiver"), "\(bySender.standardError)")
@@ -238,6 +244,7 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         #expect(accepted.status == 0, "\(accepted.standardError)")
         #expect(accepted.standardOutput.contains("CHECKED_OK"), "\(accepted.standardOutput)")
         #expect(try run(["check", code]).standardOutput.contains("owner:     2\n"))
+        #expect(try run(["shipment", "list", "--participant", "2"]).standardOutput == "0 shipments waiting for participant 2\n")
         let late = try run(["shipment", "reject", id, "--participant", "2"])
         #expect(late.status == 1)
         #expect(late.standardError.contains("not a shipment waiting for acceptance"), "\(late.standardError)")
