@@ -10,7 +10,8 @@ import Synchronization
 /// `marking-bench transfer`: a store of M introduced codes, then one transfer document
 /// of N codes timed end to end (the code list's bytes split into lines, every line
 /// parsed and its tail verified, every record read and checked, all changes written in
-/// one synced batch), then one retirement document of N other codes. The ceiling of
+/// one synced batch), then one retirement document of N other codes, and, when the
+/// store holds N more, a two-step shipment of N codes and its acceptance. The ceiling of
 /// the same run is a raw MultiGet of the same keys plus one synced batch rewriting the
 /// same records.
 struct TransferBenchmark: ParsableCommand {
@@ -57,7 +58,7 @@ struct TransferBenchmark: ParsableCommand {
                 let document = try engine.submit(DocumentRequest(type: type, participant: producer.id, number: "setup-\(documentNumber)", codes: CodeList(text: text)))
                 guard document.state == .checkedOK else { throw ValidationError("set-up document \(type) was refused: \(document.refusals)") }
             }
-            if lists.count < 2, size == codes { lists.append(text) }
+            if lists.count < 3, size == codes { lists.append(text) }
             built += size
             if !options.quiet { writeToStandardError("set-up: \(built)/\(storeCodes) codes introduced\n") }
         }
@@ -73,6 +74,19 @@ struct TransferBenchmark: ParsableCommand {
 
         let transfer = try timed(engine, DocumentRequest(type: .transfer, participant: producer.id, number: "bench-transfer", receiver: receiver.id, codes: CodeList(text: [])), text: lists[0])
         let retirement = try timed(engine, DocumentRequest(type: .retirement, participant: producer.id, number: "bench-retirement", reason: "RETAIL_SALE", codes: CodeList(text: [])), text: lists[1])
+        var shipment: (seconds: Double, acceptance: Double)?
+        if lists.count == 3 {
+            let reserved = try timed(
+                engine, DocumentRequest(type: .transfer, participant: producer.id, number: "bench-shipment", receiver: receiver.id, acceptance: true, codes: CodeList(text: [])),
+                text: lists[2], expect: .waitAcceptance)
+            let started = ContinuousClock.now
+            let accepted = try engine.accept(reserved.document.id, by: receiver.id)
+            let acceptance = (ContinuousClock.now - started).seconds
+            guard accepted.state == .checkedOK, accepted.applied == codes else {
+                throw ValidationError("the shipment was not accepted in full: \(accepted.state.rawValue), \(accepted.applied) codes")
+            }
+            shipment = (reserved.seconds, acceptance)
+        }
 
         var report = BenchReport(mode: "transfer")
         report.add("codes in store", grouped(storeCodes), key: "store_codes", json: storeCodes)
@@ -84,6 +98,12 @@ struct TransferBenchmark: ParsableCommand {
         report.add("retirement seconds", String(format: "%.2f", retirement.seconds), key: "retirement_seconds", json: retirement.seconds)
         report.add("retirement codes/s", grouped(Int(Double(codes) / retirement.seconds)), key: "retirement_codes_per_second", json: Double(codes) / retirement.seconds)
         addPhases(retirement.phases, as: "retirement", key: "retirement", to: &report)
+        if let shipment {
+            report.add("two-step shipment seconds (to WAIT_ACCEPTANCE)", String(format: "%.2f", shipment.seconds), key: "shipment_seconds", json: shipment.seconds)
+            report.add("its acceptance seconds", String(format: "%.2f", shipment.acceptance), key: "acceptance_seconds", json: shipment.acceptance)
+        } else {
+            report.add("two-step shipment", "not run: needs --store-codes >= 3 x --codes", key: "shipment_seconds", json: nil as Double?)
+        }
         report.add("ceiling seconds (MultiGet + synced batch)", String(format: "%.2f", ceilingSeconds), key: "ceiling_seconds", json: ceilingSeconds)
         report.add("transfer / ceiling time", String(format: "%.2f", transfer.seconds / ceilingSeconds), key: "ratio_to_ceiling", json: transfer.seconds / ceilingSeconds)
         report.add("decree limit", "180 s", key: "decree_limit_seconds", json: 180)
@@ -95,18 +115,18 @@ struct TransferBenchmark: ParsableCommand {
     /// phase, failing unless it applied. The clock starts before the text is split
     /// into lines; the phases start after.
     private func timed(
-        _ engine: JobEngine, _ request: DocumentRequest, text: [UInt8]
-    ) throws -> (seconds: Double, phases: [JobPhase: Duration]) {
+        _ engine: JobEngine, _ request: DocumentRequest, text: [UInt8], expect state: DocumentState = .checkedOK
+    ) throws -> (seconds: Double, phases: [JobPhase: Duration], document: Document) {
         let progress = JobProgress()
         let started = ContinuousClock.now
         var request = request
         request.codes = CodeList(text: text)
         let document = try engine.submit(request, progress: progress)
         let seconds = (ContinuousClock.now - started).seconds
-        guard document.state == .checkedOK, document.applied == codes else {
+        guard document.state == state, document.applied == codes else {
             throw ValidationError("\(request.type.rawValue) was not applied in full: \(document.state.rawValue), \(document.refusals)")
         }
-        return (seconds, progress.phases)
+        return (seconds, progress.phases, document)
     }
 
     /// One row with the seconds of each phase of a document (JSON: an object by phase).

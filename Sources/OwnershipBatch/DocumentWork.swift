@@ -313,18 +313,22 @@ struct DocumentWork {
     /// The record of `unit` when a document of `participant` may use its code (called
     /// `what` in the detail), or why not: unknown, forged, someone else's, or reserved
     /// by a shipment. The checks every document makes on every code, in one place.
-    static func usableRecord(of unit: Unit, _ what: String, participant: UInt32, store: MarkingStore) -> Result<CodeRecord, CodeRefusal> {
+    ///
+    /// `what` is only made for a refusal: this runs on every code of every document.
+    static func usableRecord(
+        of unit: Unit, _ what: @autoclosure () -> String, participant: UInt32, store: MarkingStore
+    ) -> Result<CodeRecord, CodeRefusal> {
         guard let record = unit.record else {
-            return .failure(CodeRefusal(reason: .unknownCode, detail: "\(what) is not known to the store"))
+            return .failure(CodeRefusal(reason: .unknownCode, detail: "\(what()) is not known to the store"))
         }
         guard hasGenuineTail(unit, record, store: store) else {
-            return .failure(CodeRefusal(reason: .forgedCode, detail: "the crypto tail of \(what) does not verify"))
+            return .failure(CodeRefusal(reason: .forgedCode, detail: "the crypto tail of \(what()) does not verify"))
         }
         guard record.owner == participant else {
-            return .failure(CodeRefusal(reason: .notOwner, detail: "\(what) belongs to participant \(record.owner), not \(participant)"))
+            return .failure(CodeRefusal(reason: .notOwner, detail: "\(what()) belongs to participant \(record.owner), not \(participant)"))
         }
         guard !record.flags.contains(.inShipment) else {
-            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what, record.lastDocument)))
+            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what(), record.lastDocument)))
         }
         return .success(record)
     }
