@@ -161,6 +161,13 @@ struct DocumentWork {
     private mutating func readRecords(from start: Int) throws {
         guard start < units.count else { return }
         if start > 0 { unitsAreOneSortedRun = false }
+        try Self.readRecords(&units, from: start, store: store, parts: engine.parseShards)
+    }
+
+    /// Reads the records of `units[start...]` as ``readRecords(from:)`` describes,
+    /// scanning long runs in `parts` parts at once; also what accepting or rejecting
+    /// a shipment reads its reserved codes with.
+    static func readRecords(_ units: inout [Unit], from start: Int, store: MarkingStore, parts: Int) throws {
         if !isSorted(units[start...]) { units[start...].sort { $0.ref < $1.ref } }
         var collected = units
         units = []
@@ -177,7 +184,7 @@ struct DocumentWork {
             }
             let span = collected[runEnd - 1].ref.preimage - first.preimage + 1
             if UInt128(runEnd - runStart) * 2 >= span {
-                try scan(&collected, runStart..<runEnd)
+                try scan(&collected, runStart..<runEnd, store: store, parts: parts)
             } else {
                 sparse += Array(runStart..<runEnd)
             }
@@ -191,7 +198,7 @@ struct DocumentWork {
         }
     }
 
-    private func isSorted(_ units: ArraySlice<Unit>) -> Bool {
+    private static func isSorted(_ units: ArraySlice<Unit>) -> Bool {
         var previous: CodeRef?
         for unit in units {
             if let previous, unit.ref < previous { return false }
@@ -203,9 +210,8 @@ struct DocumentWork {
     /// Reads the records of `units[range]` (sorted, one GTIN and serial length) with
     /// cursors over their key range: one per core for long runs, each over its own
     /// contiguous part, so the scan of a million codes uses both cores.
-    private func scan(_ units: inout [Unit], _ range: Range<Int>) throws {
-        let parts = range.count >= 200_000 ? engine.parseShards : 1
-        let store = self.store
+    private static func scan(_ units: inout [Unit], _ range: Range<Int>, store: MarkingStore, parts: Int) throws {
+        let parts = range.count >= 200_000 ? parts : 1
         let failure = Mutex<(any Error)?>(nil)
         units.withUnsafeMutableBufferPointer { buffer in
             // Each part writes only `buffer[part]`, a range no other part touches, and

@@ -141,31 +141,36 @@ extension JobEngine {
                 let cursor = try Cursor(
                     store.database, family: store.families.documents, from: chunks,
                     to: DocumentKeys.shipment(id) + [UInt8(ascii: "C") + 1])
-                var reserved = 0
+                var reserved: [(ref: CodeRef, previousDocument: UInt64)] = []
+                reserved.reserveCapacity(document.applied)
                 while cursor.isValid {
-                    let entries = try Shipment.codes(cursor.value)
-                    reserved += entries.count
-                    var keys = KeyList(capacity: entries.count, keyLength: 20)
-                    for entry in entries { keys.append(entry.key) }
-                    try store.database.multiGet(keys, in: codes) { index, value in
-                        guard var record = value.flatMap(CodeRecord.init), record.flags.contains(.inShipment), record.lastDocument == id
-                        else {
-                            throw MarkingError(.store, "a code of shipment \(id) is no longer reserved by it")
-                        }
-                        record.flags.remove(.inShipment)
-                        if accepting {
-                            record.owner = receiver
-                        } else {
-                            record.lastDocument = entries[index].previousDocument
-                        }
-                        batch.put(entries[index].key, record.bytes, in: codes)
+                    for entry in try Shipment.codes(cursor.value) {
+                        guard let ref = CodeRef(key: entry.key) else { throw MarkingError(.store, "a shipment's code list is damaged") }
+                        reserved.append((ref, entry.previousDocument))
                     }
                     cursor.next()
                 }
                 try cursor.checkStatus()
                 // A lost chunk would leave its codes reserved for ever behind a finished shipment.
-                guard reserved == document.applied else {
-                    throw MarkingError(.store, "shipment \(id) lists \(reserved) reserved codes, but \(document.applied) were reserved")
+                guard reserved.count == document.applied else {
+                    throw MarkingError(.store, "shipment \(id) lists \(reserved.count) reserved codes, but \(document.applied) were reserved")
+                }
+                // Read as a document reads its codes (key order, cursors over dense runs),
+                // to check that each is still reserved by this shipment.
+                reserved.sort { $0.ref < $1.ref }
+                var units = reserved.map { DocumentWork.Unit(ref: $0.ref, line: 0, direct: false, tail: .none) }
+                try DocumentWork.readRecords(&units, from: 0, store: store, parts: parseShards)
+                for (unit, entry) in zip(units, reserved) {
+                    guard var record = unit.record, record.flags.contains(.inShipment), record.lastDocument == id else {
+                        throw MarkingError(.store, "a code of shipment \(id) is no longer reserved by it")
+                    }
+                    record.flags.remove(.inShipment)
+                    if accepting {
+                        record.owner = receiver
+                    } else {
+                        record.lastDocument = entry.previousDocument
+                    }
+                    batch.put(unit.ref.key, record.bytes, in: codes)
                 }
                 let labels = try store.database.get(DocumentKeys.shipmentPackages(id), in: store.families.documents)
                     .map(Shipment.labels) ?? []
