@@ -62,7 +62,12 @@ struct ReportScenario: Sendable {
                 Row(
                     requirement: "Retirement of \(codes) codes (in process)", required: "—", measured: String(format: "%.2f s", retirement),
                     ceiling: String(format: "%.2f s", ceiling), ratio: ratio(retirement, ceiling), holds: nil),
-            ]
+            ] + (json.optionalDouble("acceptance_seconds").map { acceptance in
+                [Row(
+                    requirement: "Two-step owner change of \(codes) codes: the receiver's acceptance (in process)", required: "≤ 180 s",
+                    measured: String(format: "%.2f s (shipment %.2f s)", acceptance, json.double("shipment_seconds")),
+                    ceiling: String(format: "%.2f s", ceiling), ratio: ratio(acceptance, ceiling), holds: acceptance <= 180)]
+            } ?? [])
         })
 
     static let lookup = ReportScenario(
@@ -162,4 +167,6 @@ extension Dictionary where Key == String, Value == Any {
     /// A number at `key` (`0` when absent), whatever JSON numeric type it has.
     func double(_ key: String) -> Double { (self[key] as? NSNumber)?.doubleValue ?? 0 }
     func int(_ key: String) -> Int { (self[key] as? NSNumber)?.intValue ?? 0 }
+    /// A number at `key`, `nil` when absent or not a number.
+    func optionalDouble(_ key: String) -> Double? { (self[key] as? NSNumber)?.doubleValue }
 }
