@@ -101,7 +101,8 @@ head -n "$SHIP" "$WORK/codes.txt" > "$WORK/ship.txt"
 document TRANSFER "INV-$RUN" "$WORK/ship.txt" "&receiver=$SHOP"
 
 step "the code's owner after the shipment: the retailer's check shows it, the public one does not"
-owner_of() { grep -o '"owner":[0-9]*' <<<"$1" | head -1 | cut -d: -f2; }
+# The owner an answer shows, or nothing when it shows none.
+owner_of() { { grep -o '"owner":[0-9]*' <<<"$1" || true; } | head -1 | cut -d: -f2; }
 answer=$(curl -sS -G "$API/codes" --data-urlencode "code=$CODE" -H "Authorization: Bearer $STOKEN")
 echo "retailer's check: owner $(owner_of "$answer") (retailer id $SHOP), status $(grep -o '"status":"[A-Z_]*"' <<<"$answer" | cut -d'"' -f4)"
 public=$(owner_of "$(curl -sS -G "$API/codes" --data-urlencode "code=$CODE")")
@@ -109,3 +110,4 @@ echo "public check: owner ${public:-not shown}"
 
 step "audit trail of this run (admin), last entries"
 curl -sS "$API/audit?from=$START_MS" -H "Authorization: Bearer $ADMIN" | sed 's/},{/}\n{/g' | tail -12
+echo  # the answer ends without a newline
