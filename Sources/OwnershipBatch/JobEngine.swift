@@ -38,6 +38,7 @@ public final class JobEngine: Sendable {
         packages = PackageReader(store: store)
         self.parseShards = max(1, parseShards ?? ProcessInfo.processInfo.activeProcessorCount)
         try recoverInterrupted()
+        try indexWaitingShipments()
     }
 
     // MARK: Submitting

@@ -98,6 +98,35 @@ extension JobEngine {
         try answer(id, by: participant, accepting: false)
     }
 
+    /// Gives every shipment still waiting its entry in the receivers' index: a store
+    /// written before the index existed holds waiting shipments without one, and
+    /// their receivers could not find them. Each waiting shipment has one `S` + id +
+    /// `P` entry; the engine reads them at start, a few keys while nothing waits.
+    func indexWaitingShipments() throws(MarkingError) {
+        let ids = try read { () throws -> [UInt64] in
+            let cursor = try Cursor(
+                store.database, family: store.families.documents, from: [UInt8(ascii: "S")], to: [UInt8(ascii: "S") + 1])
+            var ids: [UInt64] = []
+            while cursor.isValid {
+                let key = cursor.key
+                if key.count == 10, key.last == UInt8(ascii: "P"), let id = DocumentKeys.id(Array(key[1..<9])) { ids.append(id) }
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return ids
+        }
+        let batch = WriteBatch()
+        var missing = 0
+        for id in ids {
+            guard let document = try document(id), document.state == .waitAcceptance, let receiver = document.receiver else { continue }
+            let key = DocumentKeys.waiting(receiver, id)
+            guard try read({ try store.database.get(key, in: store.families.documents) }) == nil else { continue }
+            batch.put(key, [], in: store.families.documents)
+            missing += 1
+        }
+        if missing > 0 { try write(batch) }
+    }
+
     /// The shipments waiting for `receiver` to accept or reject them, oldest first: at
     /// most `limit`, those with an id above `after` (pass the last id of a page to get
     /// the next). Each is the stored document, `WAIT_ACCEPTANCE`.

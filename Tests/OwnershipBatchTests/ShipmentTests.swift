@@ -1,6 +1,7 @@
 import Foundation
 import MarkingCore
 @testable import OwnershipBatch
+import RocksDB
 import Testing
 
 @Suite("Two-step transfers: shipments waiting for the receiver's acceptance")
@@ -67,6 +68,30 @@ struct ShipmentTests {
         _ = try engine.reject(second.id, by: wholesaler.id)
         #expect(try engine.shipments(waitingFor: wholesaler.id).isEmpty, "answered shipments leave the list")
         #expect(try engine.shipments(waitingFor: retailer.id) == [toRetailer])
+    }
+
+    @Test func shipmentsWaitingInAStoreFromBeforeTheReceiverIndexAreListedAfterARestart() throws {
+        let ledger = try Ledger()
+        let folder = ledger.folder
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let producer = ledger.producer, wholesaler = ledger.wholesaler
+        let codes = try ledger.introduced(4)
+        let waiting = try ledger.ship(by: producer, Array(codes[0..<2]), to: wholesaler)
+        let answered = try ledger.ship(by: producer, Array(codes[2...]), to: wholesaler)
+        _ = try ledger.engine.reject(answered.id, by: wholesaler.id)
+        // As a store written before the index: the waiting shipment has no entry in it.
+        let batch = WriteBatch()
+        batch.delete(DocumentKeys.waiting(wholesaler.id, waiting.id), in: ledger.store.families.documents)
+        try ledger.store.database.write(batch, sync: true)
+        #expect(try ledger.engine.shipments(waitingFor: wholesaler.id).isEmpty)
+        ledger.store.close()
+
+        let store = try MarkingStore(dataFolder: folder, options: smallStoreOptions)
+        defer { store.close() }
+        let engine = try JobEngine(store: store)
+        #expect(try engine.shipments(waitingFor: wholesaler.id).map(\.id) == [waiting.id], "listed again, the answered one not")
+        #expect(try engine.accept(waiting.id, by: wholesaler.id).state == .checkedOK)
+        #expect(try engine.shipments(waitingFor: wholesaler.id).isEmpty)
     }
 
     @Test func acceptingMovesEveryCodeIncludingThoseInsideATransportPackageToTheReceiver() throws {
