@@ -672,7 +672,7 @@ struct DocumentWork {
     }
 
     private func stage(_ label: PackageLabel, _ package: PackageRecord) throws {
-        batch.put(PackageKeys.record(label), Array(try JSONEncoder().encode(package)), in: store.families.aggregates)
+        try engine.stage(package, as: label, in: batch)
     }
 }
 

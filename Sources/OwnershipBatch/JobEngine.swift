@@ -465,16 +465,8 @@ public final class JobEngine: Sendable {
     /// the state change, so it either landed whole (and the document says
     /// `CHECKED_OK`) or not at all. They are marked `CHECKED_NOT_OK`, reason `INTERRUPTED`.
     private func recoverInterrupted() throws(MarkingError) {
-        let prefix = [DocumentKeys.inFlightTag]
-        let ids = try read { () throws -> [UInt64] in
-            let cursor = try Cursor(store.database, family: store.families.documents, from: prefix, to: [DocumentKeys.inFlightTag + 1])
-            var ids: [UInt64] = []
-            while cursor.isValid {
-                if let id = DocumentKeys.id(Array(cursor.key.dropFirst())) { ids.append(id) }
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            return ids
+        let ids = try documentKeys(from: [DocumentKeys.inFlightTag], to: [DocumentKeys.inFlightTag + 1]).compactMap {
+            DocumentKeys.id(Array($0.dropFirst()))
         }
         for id in ids {
             let batch = WriteBatch()
@@ -491,6 +483,26 @@ public final class JobEngine: Sendable {
     }
 
     // MARK: Storage helpers
+
+    /// The keys of the `documents` family in `[lower, upper)`, at most `limit`: the
+    /// in-flight markers, shipment entries and receivers' index are read this way.
+    func documentKeys(from lower: [UInt8], to upper: [UInt8], limit: Int = .max) throws(MarkingError) -> [[UInt8]] {
+        try read { () throws -> [[UInt8]] in
+            let cursor = try Cursor(store.database, family: store.families.documents, from: lower, to: upper)
+            var keys: [[UInt8]] = []
+            while cursor.isValid, keys.count < limit {
+                keys.append(cursor.key)
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return keys
+        }
+    }
+
+    /// Stages `package`, stored under `label`, in `batch`.
+    func stage(_ package: PackageRecord, as label: PackageLabel, in batch: WriteBatch) throws(MarkingError) {
+        batch.put(PackageKeys.record(label), try encode(package), in: store.families.aggregates)
+    }
 
     func encode<T: Encodable>(_ value: T) throws(MarkingError) -> [UInt8] {
         do {

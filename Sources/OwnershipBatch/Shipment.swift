@@ -26,16 +26,17 @@ enum Shipment {
     }
 
     /// The codes of a chunk, in the order they were written.
-    static func codes(_ chunk: [UInt8]) throws(MarkingError) -> [(key: [UInt8], previousDocument: UInt64)] {
-        var codes: [(key: [UInt8], previousDocument: UInt64)] = []
+    static func codes(_ chunk: [UInt8]) throws(MarkingError) -> [(ref: CodeRef, previousDocument: UInt64)] {
+        var codes: [(ref: CodeRef, previousDocument: UInt64)] = []
         var index = 0
         while index < chunk.count {
             let length = Int(chunk[index])
             let end = index + 1 + length + 8
-            guard end <= chunk.count else { throw MarkingError(.store, "a shipment's code list is damaged") }
-            let key = Array(chunk[(index + 1)..<(index + 1 + length)])
+            guard end <= chunk.count, let ref = CodeRef(key: chunk[(index + 1)..<(index + 1 + length)]) else {
+                throw MarkingError(.store, "a shipment's code list is damaged")
+            }
             let previous = chunk[(index + 1 + length)..<end].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            codes.append((key, previous))
+            codes.append((ref, previous))
             index = end
         }
         return codes
@@ -103,17 +104,8 @@ extension JobEngine {
     /// their receivers could not find them. Each waiting shipment has one `S` + id +
     /// `P` entry; the engine reads them at start, a few keys while nothing waits.
     func indexWaitingShipments() throws(MarkingError) {
-        let ids = try read { () throws -> [UInt64] in
-            let cursor = try Cursor(
-                store.database, family: store.families.documents, from: [UInt8(ascii: "S")], to: [UInt8(ascii: "S") + 1])
-            var ids: [UInt64] = []
-            while cursor.isValid {
-                let key = cursor.key
-                if key.count == 10, key.last == UInt8(ascii: "P"), let id = DocumentKeys.id(Array(key[1..<9])) { ids.append(id) }
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            return ids
+        let ids = try documentKeys(from: [UInt8(ascii: "S")], to: [UInt8(ascii: "S") + 1]).compactMap { key in
+            key.count == 10 && key.last == UInt8(ascii: "P") ? DocumentKeys.id(Array(key[1..<9])) : nil
         }
         let batch = WriteBatch()
         var missing = 0
@@ -132,17 +124,9 @@ extension JobEngine {
     /// the next). Each is the stored document, `WAIT_ACCEPTANCE`.
     public func shipments(waitingFor receiver: UInt32, after: UInt64 = 0, limit: Int = 1_000) throws(MarkingError) -> [Document] {
         guard after < .max, limit > 0 else { return [] }
-        let ids = try read { () throws -> [UInt64] in
-            let lower = DocumentKeys.waiting(receiver, after + 1)
-            let upper = receiver < .max ? DocumentKeys.waiting(receiver + 1) : [UInt8(ascii: "W") + 1]
-            let cursor = try Cursor(store.database, family: store.families.documents, from: lower, to: upper)
-            var ids: [UInt64] = []
-            while cursor.isValid, ids.count < limit {
-                if let id = DocumentKeys.id(Array(cursor.key.suffix(8))) { ids.append(id) }
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            return ids
+        let upper = receiver < .max ? DocumentKeys.waiting(receiver + 1) : [UInt8(ascii: "W") + 1]
+        let ids = try documentKeys(from: DocumentKeys.waiting(receiver, after + 1), to: upper, limit: limit).compactMap {
+            DocumentKeys.id(Array($0.suffix(8)))
         }
         var waiting: [Document] = []
         for id in ids {
@@ -173,10 +157,7 @@ extension JobEngine {
                 var reserved: [(ref: CodeRef, previousDocument: UInt64)] = []
                 reserved.reserveCapacity(document.applied)
                 while cursor.isValid {
-                    for entry in try Shipment.codes(cursor.value) {
-                        guard let ref = CodeRef(key: entry.key) else { throw MarkingError(.store, "a shipment's code list is damaged") }
-                        reserved.append((ref, entry.previousDocument))
-                    }
+                    reserved += try Shipment.codes(cursor.value)
                     cursor.next()
                 }
                 try cursor.checkStatus()
@@ -209,7 +190,7 @@ extension JobEngine {
                     }
                     package.shipment = nil
                     if accepting { package.owner = receiver }
-                    batch.put(PackageKeys.record(label), Array(try JSONEncoder().encode(package)), in: store.families.aggregates)
+                    try stage(package, as: label, in: batch)
                 }
             }
             let now = MarkingStore.now()
