@@ -30,6 +30,8 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notReceiver: Code = "document.not_receiver"
         /// The document is not a shipment waiting for acceptance (any more).
         public static let notWaiting: Code = "document.not_waiting"
+        /// Bytes that should hold a changeset do not.
+        public static let malformedChangeset: Code = "changeset.malformed"
     }
 
     public var code: Code

@@ -49,8 +49,6 @@ public struct ParticipantDirectory: Sendable {
 
     public init(store: MarkingStore) { self.store = store }
 
-    static func key(_ id: UInt32) -> [UInt8] { [UInt8(ascii: "p")] + withUnsafeBytes(of: id.bigEndian) { Array($0) } }
-
     /// Registers a participant after validating its name and BIN.
     public func register(name: String, bin: String, roles: [ParticipantRole]) throws(MarkingError) -> Participant {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -59,22 +57,23 @@ public struct ParticipantDirectory: Sendable {
         }
         try Participant.validateBIN(bin)
         guard !roles.isEmpty else { throw MarkingError(.invalidInput, "a participant needs at least one role") }
-        let id = try store.nextID("participant")
-        guard id <= UInt64(UInt32.max) else { throw MarkingError(.store, "participant ids are exhausted") }
-        let participant = Participant(id: UInt32(id), name: name, bin: bin, roles: roles, registeredAt: MarkingStore.now())
-        do {
-            let bytes = Array(try JSONEncoder().encode(participant))
-            try store.database.put(Self.key(participant.id), bytes, in: store.families.participants, sync: true)
-        } catch {
-            throw MarkingError(.store, "cannot store participant: \(error)")
-        }
-        return participant
+        return try store.committer.commit { changeset throws(MarkingError) -> Participant in
+            let id = try store.nextID(.participant, in: &changeset)
+            guard id <= UInt64(UInt32.max) else { throw MarkingError(.store, "participant ids are exhausted") }
+            let participant = Participant(id: UInt32(id), name: name, bin: bin, roles: roles, registeredAt: MarkingStore.now())
+            do {
+                changeset.putParticipant(participant.id, Array(try JSONEncoder().encode(participant)))
+            } catch {
+                throw MarkingError(.store, "cannot encode participant: \(error)")
+            }
+            return participant
+        }.value
     }
 
     /// The participant `id`, or `nil` when there is none.
     public func participant(_ id: UInt32) throws(MarkingError) -> Participant? {
+        guard let bytes = try store.participant(id) else { return nil }
         do {
-            guard let bytes = try store.database.get(Self.key(id), in: store.families.participants) else { return nil }
             return try JSONDecoder().decode(Participant.self, from: Data(bytes))
         } catch {
             throw MarkingError(.store, "cannot read participant \(id): \(error)")

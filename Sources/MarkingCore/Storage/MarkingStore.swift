@@ -9,62 +9,20 @@ import Synchronization
 /// unless another key file is named). One process owns a data folder at a time;
 /// RocksDB's lock file enforces it.
 public final class MarkingStore: Sendable {
-    /// The column families, by role.
-    public struct Families: Sendable {
-        /// Code records by ``CodeKey``.
-        public let codes: ColumnFamily
-        /// Next free emission counter by GTIN and serial length.
-        public let counters: ColumnFamily
-        /// Emission orders by id.
-        public let orders: ColumnFamily
-        /// Documents (jobs) by id, and their idempotency keys.
-        public let documents: ColumnFamily
-        /// Package contents by package id.
-        public let aggregates: ColumnFamily
-        /// Participants and tokens.
-        public let participants: ColumnFamily
-        /// Products by GTIN.
-        public let products: ColumnFamily
-        /// The audit trail by time and sequence.
-        public let audit: ColumnFamily
-        /// Sequences and other small engine state.
-        public let meta: ColumnFamily
-        /// Reports of suspected fakes sent by the public, by id.
-        public let violations: ColumnFamily
-
-        static let descriptors: [ColumnFamilyDescriptor] = [
-            // Code keys start with 9 bytes of GTIN and serial length: a document's or an
-            // order's records arrive in key order within that prefix.
-            .init(name: "codes", profile: .bulk, insertHintPrefixLength: 9),
-            .init(name: "counters"), .init(name: "orders"), .init(name: "documents"),
-            .init(name: "aggregates", profile: .bulk), .init(name: "participants"),
-            .init(name: "products"), .init(name: "audit", profile: .bulk), .init(name: "meta"),
-            .init(name: "violations"),
-        ]
-
-        init(_ database: Database) throws {
-            codes = try database.family("codes")
-            counters = try database.family("counters")
-            orders = try database.family("orders")
-            documents = try database.family("documents")
-            aggregates = try database.family("aggregates")
-            participants = try database.family("participants")
-            products = try database.family("products")
-            audit = try database.family("audit")
-            meta = try database.family("meta")
-            violations = try database.family("violations")
-        }
-    }
-
-    public let database: Database
-    public let families: Families
+    /// The RocksDB store. Only the storage layer (this folder) reads or writes it:
+    /// every key is built here, and every write goes through ``committer``.
+    let database: Database
+    let families: StoreFamilies
+    /// The only writer of registry state.
+    public let committer: Committer
     public let keys: KeyRing
     public let signer: TailSigner
     public let catalog: TemplateCatalog
     public let parser: CodeParser
     public let dataFolder: String
     private let permutations = Mutex<[UInt64: SerialPermutation]>([:])
-    private let sequences = Mutex<[String: UInt64]>([:])
+    /// The last value handed out per named sequence (see `MetaStorage.swift`).
+    let sequences = Mutex<[String: UInt64]>([:])
 
     /// Opens the data folder at `dataFolder`, creating it, its store and its key file
     /// when missing and `create` is true. `keyFile` overrides the key file location.
@@ -95,8 +53,8 @@ public final class MarkingStore: Sendable {
         }
         let keys = try KeyFile.loadOrCreate(at: keyFile ?? dataFolder + "/keys.json")
         do {
-            database = try Database(path: dataFolder + "/db", families: Families.descriptors, options: options)
-            families = try Families(database)
+            database = try Database(path: dataFolder + "/db", families: StoreFamily.descriptors, options: options)
+            families = try StoreFamilies(database)
         } catch let error as DatabaseError {
             throw MarkingError(.store, error.message)
         } catch {
@@ -107,10 +65,23 @@ public final class MarkingStore: Sendable {
         self.catalog = catalog
         self.parser = CodeParser(catalog: catalog)
         signer = TailSigner(keys: keys)
+        committer = Committer(database: database, families: families)
+        try committer.loadAppliedSequence()
     }
 
     /// Closes the store. Acknowledged writes are already durable; this releases the lock.
     public func close() { database.close() }
+
+    /// Runs a read of the storage layer, turning RocksDB's errors into ``MarkingError``.
+    func read<T>(_ body: () throws -> T) throws(MarkingError) -> T {
+        do {
+            return try body()
+        } catch let error as MarkingError {
+            throw error
+        } catch {
+            throw MarkingError(.store, "\(error)")
+        }
+    }
 
     /// The serial permutation of `gtin` and `length`, derived once and cached.
     public func permutation(gtin: GTIN, serialLength length: Int) -> SerialPermutation {
@@ -132,7 +103,7 @@ public final class MarkingStore: Sendable {
     public func record(for cis: CIS) throws(MarkingError) -> CodeRecord? {
         let bytes: [UInt8]?
         do {
-            bytes = try database.get(key(for: cis), in: families.codes)
+            bytes = try database.get(key(for: cis), in: families[.codes])
         } catch {
             throw MarkingError(.store, "\(error)")
         }
@@ -154,34 +125,6 @@ public final class MarkingStore: Sendable {
             tail = signer.verify(code, keyID: record?.keyID)
         }
         return CodeCheck(code: code, record: record, tail: tail)
-    }
-
-    /// The next value of the named sequence (order ids, document ids, ...), persisted
-    /// with a synced write so that an id is never handed out twice, even across a crash.
-    public func nextID(_ sequence: String) throws(MarkingError) -> UInt64 {
-        try sequences.withLock { cache throws(MarkingError) -> UInt64 in
-            let key = Array("seq:\(sequence)".utf8)
-            var current: UInt64
-            if let cached = cache[sequence] {
-                current = cached
-            } else {
-                do {
-                    current = try database.get(key, in: families.meta).map { bytes in
-                        bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-                    } ?? 0
-                } catch {
-                    throw MarkingError(.store, "\(error)")
-                }
-            }
-            current += 1
-            do {
-                try database.put(key, withUnsafeBytes(of: current.littleEndian) { Array($0) }, in: families.meta, sync: true)
-            } catch {
-                throw MarkingError(.store, "\(error)")
-            }
-            cache[sequence] = current
-            return current
-        }
     }
 
     /// Milliseconds since 1970 UTC.

@@ -1,0 +1,146 @@
+import RocksDB
+
+/// Reads and writes of the reference-data families: `orders`, `participants` (with
+/// tokens), `products` and `violations`. Values are the owning module's encoding
+/// (JSON); keys are built only here.
+///
+/// `orders`:
+///
+/// | key | value |
+/// |---|---|
+/// | order id (8, big-endian) | the order (Emitter's `EmissionOrder`) |
+///
+/// `participants`:
+///
+/// | key | value |
+/// |---|---|
+/// | `p` + participant id (4, big-endian) | the ``Participant`` |
+/// | `t` + SHA-256 of a token's secret (32) | the token (one point read per request) |
+/// | `k` + participant id (4) + token id (8, big-endian) | the SHA-256 of that token's secret: a participant's tokens are one key range |
+///
+/// `products`:
+///
+/// | key | value |
+/// |---|---|
+/// | GTIN as 14 digits | the product card |
+///
+/// `violations`:
+///
+/// | key | value |
+/// |---|---|
+/// | report id (8, big-endian) | the report: a scan is in arrival order |
+enum ReferenceKeys {
+    static func order(_ id: UInt64) -> [UInt8] { bigEndian(id) }
+    static func participant(_ id: UInt32) -> [UInt8] { [UInt8(ascii: "p")] + bigEndian(id) }
+    static func token(hash: [UInt8]) -> [UInt8] { [UInt8(ascii: "t")] + hash }
+    static func tokens(of participant: UInt32) -> [UInt8] { [UInt8(ascii: "k")] + bigEndian(participant) }
+    static func tokenIndex(_ participant: UInt32, _ token: UInt64) -> [UInt8] { tokens(of: participant) + bigEndian(token) }
+    static func product(_ gtin: GTIN) -> [UInt8] { Array(gtin.description.utf8) }
+    static func violation(_ id: UInt64) -> [UInt8] { bigEndian(id) }
+}
+
+/// Big-endian bytes of an id: keys of ids sort as the ids do.
+func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+
+extension MarkingStore {
+    // MARK: Orders
+
+    /// The stored order `id`.
+    public func order(_ id: UInt64) throws(MarkingError) -> [UInt8]? {
+        try read { try database.get(ReferenceKeys.order(id), in: families[.orders]) }
+    }
+
+    /// Every stored order, in id order.
+    public func forEachOrder(_ body: ([UInt8]) throws -> Void) throws(MarkingError) {
+        try read { () throws -> Void in
+            let cursor = try Cursor(database, family: families[.orders])
+            while cursor.isValid {
+                try body(cursor.value)
+                cursor.next()
+            }
+            try cursor.checkStatus()
+        }
+    }
+
+    // MARK: Participants and tokens
+
+    /// The stored participant `id`.
+    public func participant(_ id: UInt32) throws(MarkingError) -> [UInt8]? {
+        try read { try database.get(ReferenceKeys.participant(id), in: families[.participants]) }
+    }
+
+    /// The stored token whose secret hashes to `hash`.
+    public func token(hash: [UInt8]) throws(MarkingError) -> [UInt8]? {
+        try read { try database.get(ReferenceKeys.token(hash: hash), in: families[.participants]) }
+    }
+
+    /// The secret hashes of `participant`'s tokens, by token id.
+    public func tokenHashes(of participant: UInt32) throws(MarkingError) -> [(id: UInt64, hash: [UInt8])] {
+        try read { () throws -> [(id: UInt64, hash: [UInt8])] in
+            let prefix = ReferenceKeys.tokens(of: participant)
+            let cursor = try Cursor(database, family: families[.participants], prefix: prefix)
+            var hashes: [(id: UInt64, hash: [UInt8])] = []
+            while cursor.isValid {
+                let id = cursor.key.dropFirst(prefix.count).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                hashes.append((id, cursor.value))
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return hashes
+        }
+    }
+
+    // MARK: Products
+
+    /// The stored card of `gtin`.
+    public func product(_ gtin: GTIN) throws(MarkingError) -> [UInt8]? {
+        try read { try database.get(ReferenceKeys.product(gtin), in: families[.products]) }
+    }
+
+    // MARK: Violations
+
+    /// Up to `limit` stored reports with ids above `after`, oldest first.
+    public func violations(after: UInt64, limit: Int) throws(MarkingError) -> [[UInt8]] {
+        guard after < .max else { return [] }
+        return try read { () throws -> [[UInt8]] in
+            let cursor = try Cursor(database, family: families[.violations], from: ReferenceKeys.violation(after + 1))
+            var reports: [[UInt8]] = []
+            while cursor.isValid, reports.count < limit {
+                reports.append(cursor.value)
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return reports
+        }
+    }
+}
+
+extension Changeset {
+    /// Stores order `id`.
+    public mutating func putOrder(_ id: UInt64, _ value: [UInt8]) { put(ReferenceKeys.order(id), value, in: .orders) }
+
+    /// Stores participant `id`.
+    public mutating func putParticipant(_ id: UInt32, _ value: [UInt8]) {
+        put(ReferenceKeys.participant(id), value, in: .participants)
+    }
+
+    /// Stores a token under the hash of its secret, and in its participant's list.
+    public mutating func putToken(_ id: UInt64, of participant: UInt32, hash: [UInt8], _ value: [UInt8]) {
+        put(ReferenceKeys.token(hash: hash), value, in: .participants)
+        put(ReferenceKeys.tokenIndex(participant, id), hash, in: .participants)
+    }
+
+    /// Removes a token: it no longer resolves, nor is it listed.
+    public mutating func deleteToken(_ id: UInt64, of participant: UInt32, hash: [UInt8]) {
+        delete(ReferenceKeys.token(hash: hash), in: .participants)
+        delete(ReferenceKeys.tokenIndex(participant, id), in: .participants)
+    }
+
+    /// Stores the card of `gtin`.
+    public mutating func putProduct(_ gtin: GTIN, _ value: [UInt8]) { put(ReferenceKeys.product(gtin), value, in: .products) }
+
+    /// Stores violation report `id`.
+    public mutating func putViolation(_ id: UInt64, _ value: [UInt8]) {
+        put(ReferenceKeys.violation(id), value, in: .violations)
+    }
+}

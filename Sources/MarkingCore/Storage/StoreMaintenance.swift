@@ -1,0 +1,91 @@
+import RocksDB
+
+/// Operations on the store as a whole, for tools and the bench: flushing, compacting,
+/// sizes, warming the cache, and the raw writes the bench states its figures against.
+extension MarkingStore {
+    /// Writes every family's memtable to files.
+    public func flush() throws(MarkingError) {
+        try read { for family in StoreFamily.allCases { try database.flush(families[family]) } }
+    }
+
+    /// Compacts one family fully.
+    public func compact(_ family: StoreFamily) throws(MarkingError) {
+        try read { try database.compact(families[family]) }
+    }
+
+    /// The bytes of a family's live SST files.
+    public func fileBytes(of family: StoreFamily) -> Int {
+        Int(database.integerProperty("rocksdb.live-sst-files-size", of: families[family]) ?? 0)
+    }
+
+    /// Reads every code record once into the block cache; returns how many there are.
+    public func warmCodes(progress: (Int) -> Void) throws(MarkingError) -> Int {
+        try read { () throws -> Int in
+            let cursor = try Cursor(database, family: families[.codes], fillCache: true)
+            var found = 0
+            while cursor.isValid {
+                found += 1
+                if found % 65_536 == 0 { progress(65_536) }
+                cursor.next()
+            }
+            progress(found % 65_536)
+            try cursor.checkStatus()
+            return found
+        }
+    }
+
+    // MARK: Ceilings
+
+    /// The storage ceiling of emission: writes `count` copies of `record` under the
+    /// keys `key` fills in (from the code key of counter 0, 9 + 11 bytes), unsynced in
+    /// batches of 8,192, then syncs the log. No engine logic: the same bytes an
+    /// emission writes, as fast as RocksDB takes them. Not a registry write: only
+    /// for the bench, on a store of its own.
+    public func ceilingWrite(
+        count: Int, record: [UInt8], key: (_ counter: Int, _ key: inout [UInt8]) -> Void, progress: (Int) -> Void
+    ) throws(MarkingError) {
+        try read { () throws -> Void in
+            let batch = WriteBatch()
+            let codes = families[.codes]
+            var keyBytes = CodeKey.make(gtin: GTIN(uncheckedValue: 0), serialLength: 13, preimage: 0)
+            var counter = 0
+            while counter < count {
+                let end = min(count, counter + 8_192)
+                for value in counter..<end {
+                    key(value, &keyBytes)
+                    keyBytes.withUnsafeBytes { key in record.withUnsafeBytes { record in batch.put(key, record, in: codes) } }
+                }
+                try database.write(batch, sync: false)
+                batch.clear()
+                counter = end
+                progress(counter)
+            }
+            try database.syncWAL()
+        }
+    }
+
+    /// The storage ceiling of a document: reads the records of `refs` (sorted) in one
+    /// MultiGet and writes them back unchanged in one synced batch. Returns the
+    /// seconds of each step.
+    public func ceilingRewrite(_ refs: [CodeRef]) throws(MarkingError) -> (read: Double, write: Double) {
+        try read { () throws -> (read: Double, write: Double) in
+            var keys = KeyList(capacity: refs.count, keyLength: 20)
+            for ref in refs { keys.append(ref.key) }
+            let codes = families[.codes]
+            let started = ContinuousClock.now
+            let batch = WriteBatch()
+            try database.multiGet(keys, in: codes, sorted: true) { position, value in
+                guard let value else { return }
+                keys[position].withUnsafeBytes { key in batch.put(key, value, in: codes) }
+            }
+            let read = ContinuousClock.now
+            try database.write(batch, sync: true)
+            let written = ContinuousClock.now
+            return (Self.seconds(read - started), Self.seconds(written - read))
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
