@@ -61,15 +61,13 @@ struct CeilingBenchmark: ParsableCommand {
         let done = ProgressCounter()
         let reporter = ProgressReporter(label: "ceiling", quiet: quiet, total: { codes }, completed: { done.value })
         defer { reporter.finish() }
-        let batch = WriteBatch()
-        var key = CodeKey.make(gtin: gtin, serialLength: 13, preimage: 0)
-        if derivation == .serial { key = Array(key[0..<9]) + Array(repeating: 0, count: 13) }
+        let prefix = CodeKey.make(gtin: gtin, serialLength: 13, preimage: 0)
         let permutation = store.permutation(gtin: gtin, serialLength: 13)
         let started = ContinuousClock.now
-        var counter = 0
-        while counter < codes {
-            let end = min(codes, counter + 8_192)
-            for value in counter..<end {
+        try store.ceilingWrite(
+            count: codes, record: record,
+            firstKey: derivation == .counter ? prefix : Array(prefix[0..<9]) + Array(repeating: 0, count: 13),
+            key: { value, key in
                 switch derivation {
                 case .counter:
                     var remaining = UInt64(value)
@@ -80,16 +78,8 @@ struct CeilingBenchmark: ParsableCommand {
                 case .serial:
                     key.withUnsafeMutableBufferPointer { permutation.writeSerial(counter: UInt64(value), to: $0.baseAddress! + 9) }
                 }
-                key.withUnsafeBytes { key in
-                    record.withUnsafeBytes { record in batch.put(key, record, in: store.families.codes) }
-                }
-            }
-            try store.database.write(batch, sync: false)
-            batch.clear()
-            counter = end
-            done.value = counter
-        }
-        try store.database.syncWAL()
+            },
+            progress: { done.value = $0 })
         let seconds = (ContinuousClock.now - started).seconds
         reporter.finish()
         return Result(seconds: seconds, rate: Double(codes) / seconds, peakRSS: peakResidentBytes())

@@ -109,7 +109,7 @@ struct LookupBenchmark: ParsableCommand {
         var catalogue = OrderCatalogue()
         let emissionSeconds = try grow(store, to: size, gtins: gtins, catalogue: &catalogue)
         let compactionSeconds = try compact(store, codes: size)
-        let sstBytes = Int(store.database.integerProperty("rocksdb.live-sst-files-size", of: store.families.codes) ?? 0)
+        let sstBytes = store.fileBytes(of: .codes)
         store.close()
         return BuiltStore(
             path: path, catalogue: catalogue, emissionSeconds: emissionSeconds, compactionSeconds: compactionSeconds,
@@ -154,18 +154,14 @@ struct LookupBenchmark: ParsableCommand {
     /// is how far it is.
     private func compact(_ store: MarkingStore, codes: Int) throws -> Double {
         let started = ContinuousClock.now
-        let families = store.families
-        for family in [families.codes, families.counters, families.orders, families.documents, families.aggregates,
-                       families.participants, families.products, families.audit, families.meta] {
-            try store.database.flush(family)
-        }
-        let input = Int(store.database.integerProperty("rocksdb.live-sst-files-size", of: families.codes) ?? 0)
+        try store.flush()
+        let input = store.fileBytes(of: .codes)
         let readBefore = processBytesRead()
         let reporter = ProgressReporter(
             label: "compaction at \(StoreSizes.short(codes)), bytes read", quiet: options.quiet,
             total: { input }, completed: { min(input, processBytesRead() - readBefore) })
         defer { reporter.finish() }
-        try store.database.compact(families.codes)
+        try store.compact(.codes)
         return (ContinuousClock.now - started).seconds
     }
 
@@ -209,15 +205,7 @@ struct LookupBenchmark: ParsableCommand {
             label: "warm-up read of \(StoreSizes.short(total))", quiet: options.quiet, total: { total }, completed: { done.value })
         defer { reporter.finish() }
         let started = ContinuousClock.now
-        let cursor = try Cursor(store.database, family: store.families.codes, fillCache: true)
-        var found = 0
-        while cursor.isValid {
-            found += 1
-            if found % 65_536 == 0 { done.add(65_536) }
-            cursor.next()
-        }
-        done.add(found % 65_536)
-        try cursor.checkStatus()
+        let found = try store.warmCodes { done.add($0) }
         guard found == total else {
             throw LookupBenchmarkError.lookup("the warm-up read found \(found) of \(total) codes")
         }

@@ -54,6 +54,13 @@ public struct EmissionOrder: Sendable, Codable, Hashable {
 
     public var gtinValue: GTIN { GTIN(uncheckedValue: gtin) }
 
-    /// The storage key of an order.
-    static func key(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+    /// The records the order writes, as the range a changeset carries.
+    public var range: EmissionRange {
+        EmissionRange(
+            gtin: gtin, serialLength: serialLength,
+            record: CodeRecord(
+                status: .emitted, templateID: templateID, keyID: keyID, owner: producer, producer: producer, order: id,
+                emittedAt: createdAt),
+            start: rangeStart, end: rangeEnd, skipped: skipped)
+    }
 }

@@ -17,17 +17,14 @@ public final class Emitter: Sendable {
     /// several orders, each durable on its own.
     public static let maximumQuantity = 100_000_000
     /// Codes per write batch and per output block.
-    static let chunkSize = 8_192
+    static let chunkSize = EmissionRange.chunkSize
 
     public let store: MarkingStore
     /// The number of shard queues an order is split across.
     public let shardCount: Int
     private let queues: [DispatchQueue]
-    /// Writes records; one per emitter, see ``RecordWriter``.
+    /// Writes records; one per emitter, see ``EmissionRange``.
     private let writerQueue = DispatchQueue(label: "marking.emitter.writer", qos: .userInitiated)
-    /// Serialises counter reservations and self-made registrations, which read a
-    /// counter and write it back.
-    private let reservation = Mutex<Void>(())
 
     /// - Parameter shards: queues per order; one per core by default.
     public init(store: MarkingStore, shards: Int? = nil) throws(MarkingError) {
@@ -49,11 +46,6 @@ public final class Emitter: Sendable {
     ) throws(MarkingError) -> EmissionOrder {
         var order = try reserve(request)
         try run(order, persist: true, format: format, sink: sink, progress: progress)
-        do {
-            try store.database.syncWAL()
-        } catch {
-            throw MarkingError(.store, "\(error)")
-        }
         order.state = .completed
         order.completedAt = MarkingStore.now()
         try save(order)
@@ -73,15 +65,15 @@ public final class Emitter: Sendable {
         }
         let length = request.template.serialLength
         let permutation = store.permutation(gtin: request.gtin, serialLength: length)
-        return try reservation.withLock { _ throws(MarkingError) -> EmissionOrder in
-            let counter = try readCounter(gtin: request.gtin, serialLength: length)
+        return try store.committer.commit { changeset throws(MarkingError) -> EmissionOrder in
+            let counter = try store.counter(gtin: request.gtin, serialLength: length)
             let start = counter.next
             var end = start + UInt64(request.quantity)
             var skipped: [UInt64] = []
             if counter.hasSelfMade {
                 var scanned = start
                 while scanned < end {
-                    let taken = try takenCounters(gtin: request.gtin, serialLength: length, from: scanned, to: end)
+                    let taken = try store.storedCounters(gtin: request.gtin, serialLength: length, from: scanned, to: end)
                     skipped += taken
                     scanned = end
                     end += UInt64(taken.count)
@@ -93,16 +85,15 @@ public final class Emitter: Sendable {
                     "GTIN \(request.gtin) has \(permutation.counterLimit - min(start, permutation.counterLimit)) serials of \(length) characters left, fewer than the \(request.quantity) ordered")
             }
             let order = EmissionOrder(
-                id: try store.nextID("order"), gtin: request.gtin.value, templateID: request.template.id,
+                id: try store.nextID(.order, in: &changeset), gtin: request.gtin.value, templateID: request.template.id,
                 serialLength: length, quantity: request.quantity, producer: request.producer,
                 keyID: store.keys.activeKeyID, rangeStart: start, rangeEnd: end, skipped: skipped,
                 selfMade: false, state: .inProgress, createdAt: MarkingStore.now(), completedAt: nil)
-            let batch = WriteBatch()
-            batch.put(counterKey(gtin: request.gtin, serialLength: length), Counter(next: end, hasSelfMade: counter.hasSelfMade).bytes, in: store.families.counters)
-            batch.put(EmissionOrder.key(order.id), try encode(order), in: store.families.orders)
-            try write(batch, sync: true)
+            changeset.putCounter(EmissionCounter(next: end, hasSelfMade: counter.hasSelfMade), gtin: request.gtin, serialLength: length)
+            changeset.putOrder(order.id, try encode(order))
+            changeset.emit(order.range)
             return order
-        }
+        }.value
     }
 
     /// Regenerates the codes of a stored order, in `format`, into `sink`. Nothing is
@@ -142,13 +133,9 @@ public final class Emitter: Sendable {
         }
         let gtin = order.gtinValue
         if persist {
-            let record = CodeRecord(
-                status: .emitted, templateID: template.id, keyID: order.keyID, owner: order.producer,
-                producer: order.producer, order: order.id, emittedAt: order.createdAt)
-            let writer = RecordWriter(
-                store: store, gtin: gtin, serialLength: order.serialLength, record: record.bytes,
-                skipped: Set(order.skipped), progress: progress)
-            dispatch(on: writerQueue) { try writer.run(from: order.rangeStart, to: order.rangeEnd) }
+            let committer = store.committer
+            let range = order.range
+            dispatch(on: writerQueue) { try committer.materialize(range) { progress?.addWritten($0) } }
         }
         if let sink {
             let generator = CodeGenerator(
@@ -199,78 +186,66 @@ public final class Emitter: Sendable {
             parsed.append(serial)
         }
         let permutation = store.permutation(gtin: request.gtin, serialLength: length)
-        return try reservation.withLock { _ throws(MarkingError) -> EmissionOrder in
-            let counter = try readCounter(gtin: request.gtin, serialLength: length)
-            var keys = KeyList(capacity: parsed.count, keyLength: CodeKey.length(forSerialLength: length))
+        return try store.committer.commit { changeset throws(MarkingError) -> EmissionOrder in
+            let counter = try store.counter(gtin: request.gtin, serialLength: length)
+            var refs: [CodeRef] = []
+            refs.reserveCapacity(parsed.count)
             for serial in parsed {
                 let preimage = permutation.preimage(of: serial)!
                 if preimage < UInt128(counter.next) {
                     throw MarkingError(.serialTaken, "serial '\(serial)' of GTIN \(request.gtin) is taken: it belongs to a range the operator has already issued")
                 }
-                keys.append(CodeKey.make(gtin: request.gtin, serialLength: length, preimage: preimage))
+                refs.append(CodeRef(gtin: request.gtin, serialLength: length, preimage: preimage))
             }
-            var taken: [Int] = []
-            do {
-                try store.database.multiGet(keys, in: store.families.codes) { index, value in
-                    if value != nil { taken.append(index) }
-                }
-            } catch {
-                throw MarkingError(.store, "\(error)")
-            }
+            let exists = try store.codesExist(refs)
+            let taken = exists.indices.filter { exists[$0] }
             if let first = taken.first {
                 let more = taken.count > 1 ? " (and \(taken.count - 1) more)" : ""
                 throw MarkingError(.serialTaken, "serial '\(parsed[first])' of GTIN \(request.gtin) is taken\(more)")
             }
             let order = EmissionOrder(
-                id: try store.nextID("order"), gtin: request.gtin.value, templateID: template.id,
+                id: try store.nextID(.order, in: &changeset), gtin: request.gtin.value, templateID: template.id,
                 serialLength: length, quantity: parsed.count, producer: request.producer,
                 keyID: store.keys.activeKeyID, rangeStart: 0, rangeEnd: 0, skipped: [], selfMade: true,
                 state: .completed, createdAt: MarkingStore.now(), completedAt: MarkingStore.now())
             let record = CodeRecord(
                 status: .emitted, flags: .selfMade, templateID: template.id, keyID: order.keyID,
-                owner: request.producer, producer: request.producer, order: order.id, emittedAt: order.createdAt
-            ).bytes
-            let batch = WriteBatch()
-            for index in 0..<keys.count { batch.put(Array(keys[index]), record, in: store.families.codes) }
-            batch.put(counterKey(gtin: request.gtin, serialLength: length), Counter(next: counter.next, hasSelfMade: true).bytes, in: store.families.counters)
-            batch.put(EmissionOrder.key(order.id), try encode(order), in: store.families.orders)
-            try write(batch, sync: true)
+                owner: request.producer, producer: request.producer, order: order.id, emittedAt: order.createdAt)
+            for ref in refs { changeset.putCode(ref, record) }
+            changeset.putCounter(EmissionCounter(next: counter.next, hasSelfMade: true), gtin: request.gtin, serialLength: length)
+            changeset.putOrder(order.id, try encode(order))
             return order
-        }
+        }.value
     }
 
     /// The most serials one self-made order may carry.
     public static let maximumSelfMade = 1_000_000
 
     private func downloadSelfMade(_ order: EmissionOrder, format: CodeListFormat, sink: any CodeSink) throws(MarkingError) {
-        let prefix = CodeKey.prefix(gtin: order.gtinValue, serialLength: order.serialLength)
-        let permutation = store.permutation(gtin: order.gtinValue, serialLength: order.serialLength)
+        let gtin = order.gtinValue
+        let permutation = store.permutation(gtin: gtin, serialLength: order.serialLength)
         guard let template = store.catalog.withID(order.templateID), let signer = store.signer.keyed(order.keyID) else {
             throw MarkingError(.unknownKey, "order \(order.id) cannot be regenerated with this key file and catalog")
         }
+        var block: [UInt8] = []
         do {
             try sink.consume(format.header)
-            let cursor = try Cursor(store.database, family: store.families.codes, from: prefix, to: upperBound(of: prefix))
-            var block: [UInt8] = []
-            while cursor.isValid {
-                let (key, record) = cursor.withEntry { (Array($0), CodeRecord($1)) }
-                if let record, record.order == order.id, let parts = CodeKey.decode(key) {
-                    let serial = permutation.serial(preimage: parts.preimage)
-                    let code = MarkingCode(
-                        cis: CIS(gtin: order.gtinValue, serial: serial),
-                        keyID: template.tail == .keyIdAndMAC ? order.keyID : nil,
-                        tail: signer.tail(for: CIS(gtin: order.gtinValue, serial: serial), kind: template.tail),
-                        tailKind: template.tail)
-                    Array(code.formatted().utf8).withUnsafeBufferPointer { format.append(code: $0, to: &block) }
-                }
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            if !block.isEmpty { try sink.consume(block) }
-        } catch let error as MarkingError {
-            throw error
         } catch {
-            throw MarkingError(.store, "\(error)")
+            throw MarkingError(.store, "cannot write codes: \(error)")
+        }
+        try store.forEachCode(gtin: gtin, serialLength: order.serialLength) { ref, record in
+            guard record.order == order.id else { return }
+            let serial = permutation.serial(preimage: ref.preimage)
+            let cis = CIS(gtin: gtin, serial: serial)
+            let code = MarkingCode(
+                cis: cis, keyID: template.tail == .keyIdAndMAC ? order.keyID : nil,
+                tail: signer.tail(for: cis, kind: template.tail), tailKind: template.tail)
+            Array(code.formatted().utf8).withUnsafeBufferPointer { format.append(code: $0, to: &block) }
+        }
+        do {
+            if !block.isEmpty { try sink.consume(block) }
+        } catch {
+            throw MarkingError(.store, "cannot write codes: \(error)")
         }
     }
 
@@ -278,13 +253,7 @@ public final class Emitter: Sendable {
 
     /// The stored order `id`, or `nil`.
     public func order(_ id: UInt64) throws(MarkingError) -> EmissionOrder? {
-        let bytes: [UInt8]?
-        do {
-            bytes = try store.database.get(EmissionOrder.key(id), in: store.families.orders)
-        } catch {
-            throw MarkingError(.store, "\(error)")
-        }
-        guard let bytes else { return nil }
+        guard let bytes = try store.order(id) else { return nil }
         do {
             return try JSONDecoder().decode(EmissionOrder.self, from: Data(bytes))
         } catch {
@@ -295,31 +264,20 @@ public final class Emitter: Sendable {
     /// Marks orders left `IN_PROGRESS` by a crash as `INTERRUPTED`; their ranges stay
     /// spent. Runs when an emitter opens a store, before it takes any order.
     private func markInterruptedOrders() throws(MarkingError) {
-        do {
-            let cursor = try Cursor(store.database, family: store.families.orders)
-            var interrupted: [EmissionOrder] = []
-            while cursor.isValid {
-                if let order = try? JSONDecoder().decode(EmissionOrder.self, from: Data(cursor.value)), order.state == .inProgress {
-                    interrupted.append(order)
-                }
-                cursor.next()
+        var interrupted: [EmissionOrder] = []
+        try store.forEachOrder { bytes in
+            if let order = try? JSONDecoder().decode(EmissionOrder.self, from: Data(bytes)), order.state == .inProgress {
+                interrupted.append(order)
             }
-            try cursor.checkStatus()
-            for var order in interrupted {
-                order.state = .interrupted
-                try save(order)
-            }
-        } catch let error as MarkingError {
-            throw error
-        } catch {
-            throw MarkingError(.store, "\(error)")
+        }
+        for var order in interrupted {
+            order.state = .interrupted
+            try save(order)
         }
     }
 
     private func save(_ order: EmissionOrder) throws(MarkingError) {
-        let batch = WriteBatch()
-        batch.put(EmissionOrder.key(order.id), try encode(order), in: store.families.orders)
-        try write(batch, sync: true)
+        _ = try store.committer.commit { changeset throws(MarkingError) in changeset.putOrder(order.id, try encode(order)) }
     }
 
     private func encode(_ order: EmissionOrder) throws(MarkingError) -> [UInt8] {
@@ -330,75 +288,8 @@ public final class Emitter: Sendable {
         }
     }
 
-    private func write(_ batch: WriteBatch, sync: Bool) throws(MarkingError) {
-        do {
-            try store.database.write(batch, sync: sync)
-        } catch {
-            throw MarkingError(.store, "\(error)")
-        }
-    }
-
-    // MARK: Counters
-
-    /// The counter of one GTIN and serial length.
-    struct Counter {
-        var next: UInt64
-        var hasSelfMade: Bool
-
-        var bytes: [UInt8] { withUnsafeBytes(of: next.littleEndian) { Array($0) } + [hasSelfMade ? 1 : 0] }
-    }
-
-    private func counterKey(gtin: GTIN, serialLength: Int) -> [UInt8] {
-        CodeKey.prefix(gtin: gtin, serialLength: serialLength)
-    }
-
-    private func readCounter(gtin: GTIN, serialLength: Int) throws(MarkingError) -> Counter {
-        do {
-            guard let bytes = try store.database.get(counterKey(gtin: gtin, serialLength: serialLength), in: store.families.counters),
-                  bytes.count == 9
-            else { return Counter(next: 0, hasSelfMade: false) }
-            let next = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-            return Counter(next: next, hasSelfMade: bytes[8] != 0)
-        } catch {
-            throw MarkingError(.store, "\(error)")
-        }
-    }
-
     /// The next counter that an order for `gtin` would start at (for tests and tools).
     public func nextCounter(gtin: GTIN, serialLength: Int) throws(MarkingError) -> UInt64 {
-        try readCounter(gtin: gtin, serialLength: serialLength).next
+        try store.counter(gtin: gtin, serialLength: serialLength).next
     }
-
-    /// Counters in `[from, to)` that already hold a code (necessarily self-made, since
-    /// operator ranges are fresh).
-    private func takenCounters(gtin: GTIN, serialLength: Int, from: UInt64, to: UInt64) throws(MarkingError) -> [UInt64] {
-        do {
-            let cursor = try Cursor(
-                store.database, family: store.families.codes,
-                from: CodeKey.make(gtin: gtin, serialLength: serialLength, preimage: UInt128(from)),
-                to: CodeKey.make(gtin: gtin, serialLength: serialLength, preimage: UInt128(to)))
-            var taken: [UInt64] = []
-            while cursor.isValid {
-                if let parts = CodeKey.decode(cursor.key) { taken.append(UInt64(parts.preimage)) }
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            return taken
-        } catch {
-            throw MarkingError(.store, "\(error)")
-        }
-    }
-}
-
-/// The smallest key greater than every key that starts with `prefix`.
-func upperBound(of prefix: [UInt8]) -> [UInt8] {
-    var bound = prefix
-    while let last = bound.last {
-        if last < 0xFF {
-            bound[bound.count - 1] = last + 1
-            return bound
-        }
-        bound.removeLast()
-    }
-    return bound
 }

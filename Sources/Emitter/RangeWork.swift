@@ -1,52 +1,6 @@
 import MarkingCore
 import RocksDB
 
-/// Writes the records of an order's range, in counter order, in write batches.
-///
-/// One writer per order: the keys are the counters, so the records do not depend on
-/// the serials and need none of the shards' work. A single writer appending in key
-/// order is RocksDB's fastest path; two writers interleaving measured slower here.
-struct RecordWriter: Sendable {
-    let store: MarkingStore
-    let gtin: GTIN
-    let serialLength: Int
-    let record: [UInt8]
-    let skipped: Set<UInt64>
-    let progress: EmissionProgress?
-
-    func run(from start: UInt64, to end: UInt64) throws {
-        let keyLength = CodeKey.length(forSerialLength: serialLength)
-        let key = UnsafeMutablePointer<UInt8>.allocate(capacity: keyLength)
-        defer { key.deallocate() }
-        _ = CodeKey.write(gtin: gtin, serialLength: serialLength, preimage: 0, to: key)
-        let batch = WriteBatch()
-        let codes = store.families.codes
-        var chunkStart = start
-        while chunkStart < end {
-            let chunkEnd = min(end, chunkStart + UInt64(Emitter.chunkSize))
-            var written = 0
-            for counter in chunkStart..<chunkEnd {
-                if !skipped.isEmpty, skipped.contains(counter) { continue }
-                var value = counter
-                for index in stride(from: keyLength - 1, through: 9, by: -1) {
-                    key[index] = UInt8(truncatingIfNeeded: value)
-                    value >>= 8
-                }
-                // `key` holds `keyLength` initialised bytes and `record` outlives the
-                // call; RocksDB copies both into the batch.
-                record.withUnsafeBytes { recordBytes in
-                    batch.put(UnsafeRawBufferPointer(start: key, count: keyLength), recordBytes, in: codes)
-                }
-                written += 1
-            }
-            try store.database.write(batch, sync: false)
-            batch.clear()
-            progress?.addWritten(written)
-            chunkStart = chunkEnd
-        }
-    }
-}
-
 /// Generates the codes of a contiguous part of an order's range: serial by the
 /// permutation, tail by the pre-keyed HMAC, the line in the requested format.
 ///

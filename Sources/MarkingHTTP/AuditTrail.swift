@@ -6,8 +6,8 @@ import Synchronization
 
 /// The audit trail in the store's `audit` column family.
 ///
-/// Keys are the time in milliseconds (8 bytes big-endian) and a per-process sequence
-/// (8 bytes big-endian), so a scan by key is a scan by time; values are
+/// Keys are the time in milliseconds and a per-process sequence, so a scan by key is
+/// a scan by time (key layout in MarkingCore's `AuditStorage.swift`); values are
 /// ``AuditEntry`` JSON. Writes go to the store workers without being awaited: a
 /// request never waits for its own audit line.
 public final class AuditTrail: Sendable {
@@ -84,7 +84,8 @@ public final class AuditTrail: Sendable {
         // A delayed write that finds nothing left must not touch the store: it may
         // already be closed.
         guard !lines.isEmpty else { return }
-        let batch = WriteBatch()
+        var entries: [(ms: UInt64, seq: UInt64, value: [UInt8])] = []
+        entries.reserveCapacity(lines.count)
         for line in lines {
             var entry = AuditEntry(
                 time: JSONAnswer.timestamp(line.ms), ms: line.ms, actor: "public", participant: nil, ip: line.call.ip,
@@ -97,17 +98,11 @@ public final class AuditTrail: Sendable {
                     entry.participant = token.participant
                 }
             }
-            let value = entry.json
-            value.withUnsafeReadableBytes { value in
-                Self.key(ms: line.ms, seq: line.seq).withUnsafeBytes { key in batch.put(key, value, in: store.families.audit) }
-            }
+            entries.append((line.ms, line.seq, Array(buffer: entry.json)))
         }
-        try? store.database.write(batch, sync: false)
-    }
-
-    /// The key of an entry.
-    static func key(ms: UInt64, seq: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: ms.bigEndian) { Array($0) } + withUnsafeBytes(of: seq.bigEndian) { Array($0) }
+        _ = try? store.committer.commit(.buffered) { changeset in
+            for entry in entries { changeset.putAuditLine(ms: entry.ms, sequence: entry.seq, entry.value) }
+        }
     }
 
     /// One page of entries.
@@ -130,25 +125,18 @@ public final class AuditTrail: Sendable {
 
     /// Reads one page; blocking, run it on the workers.
     func page(_ query: Query) throws -> Page {
-        var lower = Self.key(ms: query.from, seq: 0)
+        var lower = store.auditKey(ms: query.from, sequence: 0)
         if let after = query.cursor, lower.lexicographicallyPrecedes(after) { lower = after }
-        let upper = Self.key(ms: query.to, seq: 0)
-        guard lower.lexicographicallyPrecedes(upper) else { return Page(entries: [], next: nil) }
-        let cursor = try Cursor(store.database, family: store.families.audit, from: lower, to: upper)
+        let upper = store.auditKey(ms: query.to, sequence: 0)
         let decoder = JSONDecoder()
         var entries: [AuditEntry] = []
-        while cursor.isValid {
-            if entries.count == query.limit {
-                return Page(entries: entries, next: cursor.key.map { String(format: "%02x", $0) }.joined())
-            }
-            if let entry = try? decoder.decode(AuditEntry.self, from: Data(cursor.value)),
-                query.actor.map({ $0 == entry.actor }) ?? true, query.participant.map({ $0 == entry.participant }) ?? true
-            {
-                entries.append(entry)
-            }
-            cursor.next()
+        let (_, next) = try store.auditLines(from: lower, to: upper, limit: query.limit) { value in
+            guard let entry = try? decoder.decode(AuditEntry.self, from: Data(value)),
+                  query.actor.map({ $0 == entry.actor }) ?? true, query.participant.map({ $0 == entry.participant }) ?? true
+            else { return false }
+            entries.append(entry)
+            return true
         }
-        try cursor.checkStatus()
-        return Page(entries: entries, next: nil)
+        return Page(entries: entries, next: next.map { $0.map { String(format: "%02x", $0) }.joined() })
     }
 }

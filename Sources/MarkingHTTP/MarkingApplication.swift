@@ -14,8 +14,8 @@ public enum MarkingApplication {
         let api = router.group("api/v1")
         api.get("health") { _, _ in
             let store = service.store
-            _ = try await service.blocking { try store.database.get(Array("seq:order".utf8), in: store.families.meta) }
-            return try JSONAnswer.response(["status": "ok"])
+            let applied = try await service.blocking { try store.readAppliedSequence() }
+            return try JSONAnswer.response(Health(status: "ok", appliedSequence: applied))
         }
         ParticipantRoutes(service: service).add(to: api)
         CodeRoutes(service: service).add(to: api)
@@ -70,4 +70,11 @@ public enum MarkingApplication {
 
     /// The `Server` header of every answer.
     static let serverName = "marking-server"
+}
+
+/// The answer of `GET /health`: the store answers, and how many changesets it holds.
+struct Health: Codable, Sendable {
+    var status: String
+    /// The registry's applied sequence (``MarkingStore/appliedSequence``), read from the store.
+    var appliedSequence: UInt64
 }

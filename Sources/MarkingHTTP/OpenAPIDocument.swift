@@ -101,7 +101,7 @@ components:
 paths:
   /health:
     get:
-      summary: The store answers.
+      summary: The store answers; `appliedSequence` is the number of changesets the registry holds.
       responses:
         "200": {$ref: "#/components/responses/JSON"}
   /metrics:

@@ -37,21 +37,18 @@ public enum ProductRefusal: Error, Sendable, Equatable {
 
 /// The product cards, as JSON in the store's `products` family under the 14 GTIN
 /// digits. One per service: the check that a GTIN is not someone else's and the
-/// write happen under one lock, so two participants cannot both claim a GTIN.
+/// write happen under the store's commit order, so two participants cannot both claim a GTIN.
 public final class ProductRegister: Sendable {
     let store: MarkingStore
-    private let claimLock = Mutex<Void>(())
     /// The cards as the public check shows them.
     let publicCards = PublicCardCache()
 
     public init(store: MarkingStore) { self.store = store }
 
-    static func key(_ gtin: GTIN) -> [UInt8] { Array(gtin.description.utf8) }
-
     /// The card of `gtin`, `nil` when none is registered.
     public func product(_ gtin: GTIN) throws(MarkingError) -> Product? {
+        guard let bytes = try store.product(gtin) else { return nil }
         do {
-            guard let bytes = try store.database.get(Self.key(gtin), in: store.families.products) else { return nil }
             return try JSONDecoder().decode(Product.self, from: Data(bytes))
         } catch {
             throw MarkingError(.store, "cannot read product \(gtin): \(error)")
@@ -72,17 +69,17 @@ public final class ProductRegister: Sendable {
     /// another participant registered. Returns the card and whether it is new.
     public func put(_ product: Product) throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> {
         let gtin = try GTIN(product.gtin)
-        return try claimLock.withLock { _ throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> in
+        let outcome = try store.committer.commit { changeset throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> in
             let existing = try self.product(gtin)
             if let existing, existing.owner != product.owner { return .failure(.foreign(owner: existing.owner)) }
             do {
-                let bytes = Array(try JSONEncoder().encode(product))
-                try store.database.put(Self.key(gtin), bytes, in: store.families.products, sync: true)
+                changeset.putProduct(gtin, Array(try JSONEncoder().encode(product)))
             } catch {
                 throw MarkingError(.store, "cannot store product \(gtin): \(error)")
             }
-            publicCards.changed(gtin, to: try PublicCardCache.encode(product))
             return .success((product, existing == nil))
-        }
+        }.value
+        if case .success = outcome { publicCards.changed(gtin, to: try PublicCardCache.encode(product)) }
+        return outcome
     }
 }

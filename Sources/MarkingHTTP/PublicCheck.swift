@@ -57,9 +57,7 @@ struct PublicCheck: Sendable {
         let store = service.store
         let read: CodeRecord??
         do {
-            read = try store.database.withValueInMemory(forKey: store.key(for: code.cis), in: store.families.codes) { bytes in
-                bytes.flatMap(CodeRecord.init)
-            }
+            read = try store.recordInMemory(for: code.cis)
         } catch {
             throw Problem(MarkingError(.store, "\(error)"))
         }

@@ -24,8 +24,8 @@ public struct ViolationReport: Sendable, Codable, Equatable {
     public var ip: String
 }
 
-/// The violation reports, as JSON in the store's `violations` family under their id
-/// (8 bytes big-endian), so a scan is in arrival order.
+/// The violation reports, as JSON in the store's `violations` family under their id,
+/// so a scan is in arrival order (key layout in MarkingCore's `ReferenceStorage.swift`).
 public final class ViolationReports: Sendable {
     /// The most reports one read returns.
     public static let pageLimit = 1000
@@ -34,32 +34,26 @@ public final class ViolationReports: Sendable {
 
     public init(store: MarkingStore) { self.store = store }
 
-    static func key(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { Array($0) } }
-
     /// Stores `report` durably under a new id and returns it with the id set.
     public func add(_ report: ViolationReport) throws(MarkingError) -> ViolationReport {
-        var report = report
-        report.id = try store.nextID("violation")
-        do {
-            try store.database.put(Self.key(report.id), Array(try JSONEncoder().encode(report)), in: store.families.violations, sync: true)
-        } catch {
-            throw MarkingError(.store, "cannot store violation report: \(error)")
-        }
-        return report
+        try store.committer.commit { changeset throws(MarkingError) -> ViolationReport in
+            var report = report
+            report.id = try store.nextID(.violation, in: &changeset)
+            do {
+                changeset.putViolation(report.id, Array(try JSONEncoder().encode(report)))
+            } catch {
+                throw MarkingError(.store, "cannot store violation report: \(error)")
+            }
+            return report
+        }.value
     }
 
     /// Up to `limit` reports with ids above `after`, oldest first.
     public func list(after: UInt64 = 0, limit: Int = pageLimit) throws(MarkingError) -> [ViolationReport] {
+        let stored = try store.violations(after: after, limit: limit)
         do {
-            let cursor = try Cursor(store.database, family: store.families.violations, from: Self.key(after &+ 1), to: Self.key(.max))
             let decoder = JSONDecoder()
-            var reports: [ViolationReport] = []
-            while cursor.isValid, reports.count < limit {
-                reports.append(try decoder.decode(ViolationReport.self, from: Data(cursor.value)))
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            return reports
+            return try stored.map { try decoder.decode(ViolationReport.self, from: Data($0)) }
         } catch {
             throw MarkingError(.store, "cannot read violation reports: \(error)")
         }

@@ -4,10 +4,11 @@ import MarkingCore
 import RocksDB
 import Synchronization
 
-/// The validation and the write batch of one document, built under the engine's
-/// commit lock: collect the codes (expanding packages), read their records in one
-/// MultiGet, check each against the life-cycle table and the document's rules, and,
-/// only if nothing was refused, stage every change in one batch.
+/// The validation of one document and the changeset it returns, built under the
+/// store's commit order: collect the codes (expanding packages), read their records
+/// in key order, check each against the life-cycle table and the document's rules,
+/// and, only if nothing was refused, stage every change in one ``Changeset``. It
+/// writes nothing itself; the ``Committer`` does.
 struct DocumentWork {
     /// A code the document touches.
     struct Unit: Sendable {
@@ -23,7 +24,7 @@ struct DocumentWork {
     var document: Document
     let engine: JobEngine
     let exitReason: ExitReason?
-    private(set) var batch = WriteBatch()
+    private(set) var changeset = Changeset()
     var refused: [Refusal] = []
     var refusalCounts: [RefusalReason: Int] = [:]
     var changed = 0
@@ -58,7 +59,7 @@ struct DocumentWork {
 
     // MARK: Collecting
 
-    mutating func collect(_ lines: [JobEngine.Line], request: DocumentRequest) throws {
+    mutating func collect(_ lines: [JobEngine.Line], request: DocumentRequest) throws(MarkingError) {
         let codes = request.codes
         lineText = { String(decoding: codes.line($0 - 1), as: UTF8.self) }
         if request.type == .aggregation { try findTarget(request) }
@@ -110,7 +111,7 @@ struct DocumentWork {
 
     /// A package listed in a document that moves it (transfer, retirement, ...) or
     /// unpacks it (disaggregation).
-    private mutating func takePackage(_ label: PackageLabel, _ package: PackageRecord, line: Int, type: DocumentType) throws {
+    private mutating func takePackage(_ label: PackageLabel, _ package: PackageRecord, line: Int, type: DocumentType) throws(MarkingError) {
         guard package.owner == document.participant else {
             refuse(line: line, .notOwner, "package \(package.label) belongs to participant \(package.owner)")
             return
@@ -136,7 +137,7 @@ struct DocumentWork {
 
     /// Adds every unit inside `package`, at any depth, and the group codes of the
     /// packages on the way.
-    private mutating func expand(_ package: PackageRecord, label: PackageLabel, line: Int, includeOwnCode: Bool) throws {
+    private mutating func expand(_ package: PackageRecord, label: PackageLabel, line: Int, includeOwnCode: Bool) throws(MarkingError) {
         movedPackages[package.id] = (label, package)
         if includeOwnCode, case .code(let ref) = label {
             units.append(Unit(ref: ref, line: line, direct: false, tail: .none))
@@ -152,50 +153,21 @@ struct DocumentWork {
     }
 
     /// Reads the records of `units[start...]`, after sorting them into key order (so
-    /// that the changes staged later also go into the memtable in order).
-    ///
-    /// The codes of a document usually come from few orders, and an order's codes are
-    /// one contiguous key range; where the requested keys are dense in their range, one
-    /// bounded cursor walks it and picks them out, far cheaper per code than point
-    /// reads. Sparse keys go through one batched MultiGet.
-    private mutating func readRecords(from start: Int) throws {
+    /// that the changes staged later also go into the memtable in order), through
+    /// ``MarkingStore/records(sortedRefs:parts:)``: cursors over dense runs, one
+    /// batched MultiGet for the rest.
+    private mutating func readRecords(from start: Int) throws(MarkingError) {
         guard start < units.count else { return }
         if start > 0 { unitsAreOneSortedRun = false }
         try Self.readRecords(&units, from: start, store: store, parts: engine.parseShards)
     }
 
-    /// Reads the records of `units[start...]` as ``readRecords(from:)`` describes,
-    /// scanning long runs in `parts` parts at once; also what accepting or rejecting
-    /// a shipment reads its reserved codes with.
-    static func readRecords(_ units: inout [Unit], from start: Int, store: MarkingStore, parts: Int) throws {
+    /// Reads the records of `units[start...]` as ``readRecords(from:)`` describes;
+    /// also what accepting or rejecting a shipment reads its reserved codes with.
+    static func readRecords(_ units: inout [Unit], from start: Int, store: MarkingStore, parts: Int) throws(MarkingError) {
         if !isSorted(units[start...]) { units[start...].sort { $0.ref < $1.ref } }
-        var collected = units
-        units = []
-        defer { units = collected }
-        var sparse: [Int] = []
-        var runStart = start
-        while runStart < collected.count {
-            let first = collected[runStart].ref
-            var runEnd = runStart + 1
-            while runEnd < collected.count, collected[runEnd].ref.gtin == first.gtin,
-                  collected[runEnd].ref.serialLength == first.serialLength
-            {
-                runEnd += 1
-            }
-            let span = collected[runEnd - 1].ref.preimage - first.preimage + 1
-            if UInt128(runEnd - runStart) * 2 >= span {
-                try scan(&collected, runStart..<runEnd, store: store, parts: parts)
-            } else {
-                sparse += Array(runStart..<runEnd)
-            }
-            runStart = runEnd
-        }
-        guard !sparse.isEmpty else { return }
-        var keys = KeyList(capacity: sparse.count, keyLength: 20)
-        for index in sparse { keys.append(collected[index].ref.key) }
-        try store.database.multiGet(keys, in: store.families.codes, sorted: true) { position, value in
-            collected[sparse[position]].record = value.flatMap(CodeRecord.init)
-        }
+        let records = try store.records(sortedRefs: units[start...].map(\.ref), parts: parts)
+        for (offset, record) in records.enumerated() { units[start + offset].record = record }
     }
 
     private static func isSorted(_ units: ArraySlice<Unit>) -> Bool {
@@ -207,59 +179,18 @@ struct DocumentWork {
         return true
     }
 
-    /// Reads the records of `units[range]` (sorted, one GTIN and serial length) with
-    /// cursors over their key range: one per core for long runs, each over its own
-    /// contiguous part, so the scan of a million codes uses both cores.
-    private static func scan(_ units: inout [Unit], _ range: Range<Int>, store: MarkingStore, parts: Int) throws {
-        let parts = range.count >= 200_000 ? parts : 1
-        let failure = Mutex<(any Error)?>(nil)
-        units.withUnsafeMutableBufferPointer { buffer in
-            // Each part writes only `buffer[part]`, a range no other part touches, and
-            // concurrentPerform returns only when every part is done with the buffer.
-            nonisolated(unsafe) let units = buffer
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lower = range.lowerBound + range.count * part / parts
-                let upper = range.lowerBound + range.count * (part + 1) / parts
-                do {
-                    try Self.scan(store, units, lower..<upper)
-                } catch {
-                    failure.withLock { $0 = error }
-                }
-            }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
-    }
-
-    private static func scan(_ store: MarkingStore, _ units: UnsafeMutableBufferPointer<Unit>, _ range: Range<Int>) throws {
-        guard !range.isEmpty else { return }
-        let first = units[range.lowerBound].ref
-        var last = units[range.upperBound - 1].ref
-        last.preimage += 1
-        let cursor = try Cursor(store.database, family: store.families.codes, from: first.key, to: last.key)
-        var index = range.lowerBound
-        while cursor.isValid, index < range.upperBound {
-            let found = cursor.withEntry { key, value -> (CodeRef?, CodeRecord?) in (CodeRef(key: key), CodeRecord(value)) }
-            guard let ref = found.0 else {
-                cursor.next()
-                continue
-            }
-            while index < range.upperBound, units[index].ref < ref { index += 1 }
-            while index < range.upperBound, units[index].ref == ref {
-                units[index].record = found.1
-                index += 1
-            }
-            cursor.next()
-        }
-        try cursor.checkStatus()
-    }
-
-    private mutating func findTarget(_ request: DocumentRequest) throws {
+    private mutating func findTarget(_ request: DocumentRequest) throws(MarkingError) {
         let text = request.package ?? ""
         let label: PackageLabel
         if let digits = try PackageLabel.sscc(from: Array(text.utf8)) {
             label = .sscc(digits)
         } else {
-            let code = try store.parser.parse(text)
+            let code: MarkingCode
+            do {
+                code = try store.parser.parse(text)
+            } catch {
+                throw MarkingError(.store, "\(error)")
+            }
             label = .code(store.ref(for: code.cis))
             let tail: JobEngine.TailCheck = switch code.tailKind {
             case nil: .none
@@ -277,7 +208,7 @@ struct DocumentWork {
         if let existing = try engine.packages.record(label) {
             target = (label, existing, false)
         } else {
-            let id = try store.nextID("package")
+            let id = try store.nextID(.package, in: &changeset)
             let display = if case .sscc(let digits) = label { "(00)\(digits)" } else { text }
             let record = PackageRecord(
                 id: id, kind: kind, label: display, owner: document.participant, parent: 0, units: 0, packages: 0,
@@ -288,7 +219,7 @@ struct DocumentWork {
 
     // MARK: Checking
 
-    mutating func check(request: DocumentRequest) throws {
+    mutating func check(request: DocumentRequest) throws(MarkingError) {
         switch request.type {
         case .aggregation: try checkAggregation()
         case .disaggregation: try checkDisaggregation()
@@ -399,7 +330,7 @@ struct DocumentWork {
         }
     }
 
-    private mutating func checkStatusChange(_ request: DocumentRequest) throws {
+    private mutating func checkStatusChange(_ request: DocumentRequest) throws(MarkingError) {
         let checker = StatusChecker(
             store: store, participant: document.participant, movedPackages: Set(movedPackages.keys),
             rule: LifeCycle.rule(for: request.type),
@@ -432,31 +363,19 @@ struct DocumentWork {
                 }
                 try stage(label, moved)
             }
-            if request.acceptance { try stageShipment() }
+            if request.acceptance { stageShipment() }
         }
     }
 
     /// Stores what a shipment reserved, so that accepting or rejecting it needs no
     /// code list: every code's key with its last document before the shipment (a
     /// rejection puts it back), in chunks, and the labels of the packages it moves.
-    private mutating func stageShipment() throws {
-        var chunk: [UInt8] = []
-        var index: UInt32 = 0
-        for unit in units {
-            guard let record = unit.record else { continue }
-            Shipment.appendCode(unit.ref, previousDocument: record.lastDocument, to: &chunk)
-            if chunk.count >= Shipment.chunkBytes {
-                batch.put(DocumentKeys.shipmentCodes(document.id, index), chunk, in: store.families.documents)
-                chunk.removeAll(keepingCapacity: true)
-                index += 1
-            }
+    private mutating func stageShipment() {
+        guard let receiver = document.receiver else { return }
+        let codes = units.compactMap { unit in
+            unit.record.map { ReservedCode(ref: unit.ref, previousDocument: $0.lastDocument) }
         }
-        if !chunk.isEmpty { batch.put(DocumentKeys.shipmentCodes(document.id, index), chunk, in: store.families.documents) }
-        let labels = movedPackages.values.map(\.0.storageKey)
-        batch.put(DocumentKeys.shipmentPackages(document.id), Shipment.encodeLabels(labels), in: store.families.documents)
-        if let receiver = document.receiver {
-            batch.put(DocumentKeys.waiting(receiver, document.id), [], in: store.families.documents)
-        }
+        changeset.putShipment(document.id, receiver: receiver, codes: codes, packages: movedPackages.values.map(\.0))
     }
 
     /// ``checkStatusChange(_:)`` for a large document in key order: one part per core,
@@ -466,18 +385,17 @@ struct DocumentWork {
         let parts = engine.parseShards
         struct Part: Sendable {
             var log = RefusalLog()
-            var batch: [UInt8] = []
+            var codes = CodeWrites()
             var changed = 0
         }
         let results = Mutex<[Int: Part]>([:])
-        let family = store.families.codes
         let units = self.units
         let text: @Sendable (Int) -> String = { line in String(decoding: codes.line(line - 1), as: UTF8.self) }
         DispatchQueue.concurrentPerform(iterations: parts) { index in
             let lower = units.count * index / parts
             let upper = units.count * (index + 1) / parts
             var part = Part()
-            let batch = WriteBatch()
+            var codes = CodeWrites(capacity: upper - lower)
             var previous: CodeRef? = lower > 0 ? units[lower - 1].ref : nil
             for unit in units[lower..<upper] {
                 defer { previous = unit.ref }
@@ -490,11 +408,11 @@ struct DocumentWork {
                     part.log.add(Refusal(line: unit.line, code: text(unit.line), reason: reason, detail: detail))
                 case .change(let record):
                     guard part.log.isEmpty else { continue }
-                    DocumentWork.stage(unit.ref, record, into: batch, family: family)
+                    codes.put(unit.ref, record)
                     part.changed += 1
                 }
             }
-            if part.log.isEmpty { part.batch = batch.representation }
+            if part.log.isEmpty { part.codes = codes }
             results.withLock { $0[index] = part }
         }
         let finished = results.withLock { $0 }
@@ -503,11 +421,11 @@ struct DocumentWork {
         refusalCounts = log.counts
         refused = log.refused
         guard refused.isEmpty else { return }
-        batch = WriteBatch.joining([batch.representation] + (0..<parts).map { finished[$0]!.batch })
+        for index in 0..<parts { changeset.append(finished[index]!.codes) }
         changed += (0..<parts).reduce(0) { $0 + finished[$1]!.changed }
     }
 
-    private mutating func checkAggregation() throws {
+    private mutating func checkAggregation() throws(MarkingError) {
         guard var target else { return }
         if let targetUnit {
             let record: CodeRecord
@@ -565,14 +483,14 @@ struct DocumentWork {
             record.lastDocument = document.id
             stage(ref, record)
             if !record.flags.contains(.package) {
-                batch.put(PackageKeys.unit(id, ref), [], in: store.families.aggregates)
+                changeset.putPackageUnit(ref, into: id)
                 target.record.units += 1
             }
         }
         for (childID, label, var package) in childPackages {
             package.parent = id
             try stage(label, package)
-            batch.put(PackageKeys.package(id, childID), [], in: store.families.aggregates)
+            changeset.putPackageChild(childID, into: id)
             target.record.packages += 1
         }
         if let targetUnit, var record = targetUnit.record {
@@ -582,12 +500,12 @@ struct DocumentWork {
         }
         try stage(target.label, target.record)
         if target.isNew {
-            batch.put(PackageKeys.index(id), target.label.storageKey, in: store.families.aggregates)
+            changeset.putPackageLabel(target.label, id: id)
         }
         self.target = target
     }
 
-    private mutating func checkDisaggregation() throws {
+    private mutating func checkDisaggregation() throws(MarkingError) {
         for unit in units where unit.direct {
             if let record = unit.record, !LifeCycle.allows(.disaggregation, record) {
                 refuseStatus(.disaggregation, line: unit.line, "the code on line \(unit.line)", record)
@@ -598,22 +516,34 @@ struct DocumentWork {
             }
         }
         guard refused.isEmpty else { return }
+        // Every record the unpacking touches, read at once in key order: the packages'
+        // own codes, their units, and the codes of group packages inside them.
+        var contents: [(label: PackageLabel, package: PackageRecord, line: Int, children: PackageChildren, labels: [UInt64: PackageLabel])] = []
+        var refs: [CodeRef] = []
         for (label, package, line) in unpacked {
-            if case .code(let ref) = label, let record = try store.database.get(ref.key, in: store.families.codes).flatMap(CodeRecord.init),
-               !LifeCycle.allows(.disaggregation, record)
-            {
+            let children = try store.packageChildren(package.id)
+            var labels: [UInt64: PackageLabel] = [:]
+            for childID in children.packages {
+                guard let childLabel = try store.packageLabel(childID) else { continue }
+                labels[childID] = childLabel
+                if case .code(let ref) = childLabel { refs.append(ref) }
+            }
+            if case .code(let ref) = label { refs.append(ref) }
+            refs += children.units
+            contents.append((label, package, line, children, labels))
+        }
+        refs.sort()
+        let read = try store.records(sortedRefs: refs, parts: engine.parseShards)
+        var records: [CodeRef: CodeRecord] = [:]
+        records.reserveCapacity(refs.count)
+        for (ref, record) in zip(refs, read) { records[ref] = record }
+        for (label, package, line, children, labels) in contents {
+            if case .code(let ref) = label, let record = records[ref], !LifeCycle.allows(.disaggregation, record) {
                 refuseStatus(.disaggregation, line: line, "the code on line \(line)", record)
                 continue
             }
-            let children = try engine.packages.children(of: package.id)
-            var keys = KeyList(capacity: children.units.count, keyLength: 20)
-            for ref in children.units { keys.append(ref.key) }
-            var records: [CodeRecord?] = Array(repeating: nil, count: keys.count)
-            try store.database.multiGet(keys, in: store.families.codes) { index, value in
-                records[index] = value.flatMap(CodeRecord.init)
-            }
-            for (ref, record) in zip(children.units, records) {
-                guard var record else { continue }
+            for ref in children.units {
+                guard var record = records[ref] else { continue }
                 guard LifeCycle.allows(.disaggregation, record) else {
                     refuseStatus(.disaggregation, line: line, "a code inside package \(package.label) on line \(line)", record)
                     continue
@@ -623,10 +553,10 @@ struct DocumentWork {
                 stage(ref, record)
             }
             for childID in children.packages {
-                guard let childLabel = try engine.packages.label(of: childID), var child = try engine.packages.record(childLabel) else { continue }
+                guard let childLabel = labels[childID], var child = try engine.packages.record(childLabel) else { continue }
                 child.parent = 0
                 try stage(childLabel, child)
-                if case .code(let ref) = childLabel, var record = try store.database.get(ref.key, in: store.families.codes).flatMap(CodeRecord.init) {
+                if case .code(let ref) = childLabel, var record = records[ref] {
                     guard LifeCycle.allows(.disaggregation, record) else {
                         refuseStatus(.disaggregation, line: line, "group package \(child.label) inside package \(package.label) on line \(line)", record)
                         continue
@@ -636,13 +566,8 @@ struct DocumentWork {
                     stage(ref, record)
                 }
             }
-            let contents = PackageKeys.contents(package.id)
-            var upper = contents
-            upper[upper.count - 1] &+= 1
-            batch.deleteRange(from: contents, to: upper, in: store.families.aggregates)
-            batch.delete(PackageKeys.record(label), in: store.families.aggregates)
-            batch.delete(PackageKeys.index(package.id), in: store.families.aggregates)
-            if case .code(let ref) = label, var record = try store.database.get(ref.key, in: store.families.codes).flatMap(CodeRecord.init) {
+            changeset.deletePackage(package.id, label: label)
+            if case .code(let ref) = label, var record = records[ref] {
                 record.flags.remove(.package)
                 record.lastDocument = document.id
                 stage(ref, record)
@@ -653,26 +578,12 @@ struct DocumentWork {
     // MARK: Staging
 
     private mutating func stage(_ ref: CodeRef, _ record: CodeRecord) {
-        Self.stage(ref, record, into: batch, family: store.families.codes)
+        changeset.putCode(ref, record)
         changed += 1
     }
 
-    /// Encodes a code's key and new record into stack buffers and puts them into `batch`.
-    static func stage(_ ref: CodeRef, _ record: CodeRecord, into batch: WriteBatch, family: ColumnFamily) {
-        withUnsafeTemporaryAllocation(byteCount: 32 + CodeRecord.size, alignment: 8) { buffer in
-            // 32 bytes hold the longest key (9 + 16); the record follows them.
-            let key = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            let keyLength = CodeKey.write(
-                gtin: GTIN(uncheckedValue: ref.gtin), serialLength: Int(ref.serialLength), preimage: ref.preimage, to: key)
-            record.encode(to: buffer.baseAddress! + 32)
-            batch.put(
-                UnsafeRawBufferPointer(start: key, count: keyLength),
-                UnsafeRawBufferPointer(start: buffer.baseAddress! + 32, count: CodeRecord.size), in: family)
-        }
-    }
-
-    private func stage(_ label: PackageLabel, _ package: PackageRecord) throws {
-        try engine.stage(package, as: label, in: batch)
+    private mutating func stage(_ label: PackageLabel, _ package: PackageRecord) throws(MarkingError) {
+        changeset.putPackage(label, try engine.encode(package))
     }
 }
 

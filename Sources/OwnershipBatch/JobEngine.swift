@@ -5,13 +5,13 @@ import RocksDB
 import Synchronization
 
 /// Runs documents: validates every code of a document against the store and applies
-/// the document to all of them in one synced write batch, or to none.
+/// the document to all of them in one synced changeset, or to none.
 ///
-/// Documents are validated and applied one at a time (under ``commitLock``), after
-/// their code lists are parsed in parallel outside it. That serialisation is what
-/// makes two documents over the same codes unable to both succeed: the second is
-/// validated against the state the first left, so "not in another job in flight" holds
-/// by construction, without a lock table over millions of codes.
+/// Documents are validated under the store's commit order (``Committer/commit(_:_:)``),
+/// after their code lists are parsed in parallel outside it. That order is what makes
+/// two documents over the same codes unable to both succeed: the second is validated
+/// against the state the first left, so "not in another job in flight" holds by
+/// construction, without a lock table over millions of codes.
 public final class JobEngine: Sendable {
     /// The most lines one document may carry.
     public static let maximumCodes = 10_000_000
@@ -21,7 +21,6 @@ public final class JobEngine: Sendable {
     public let store: MarkingStore
     let directory: ParticipantDirectory
     let packages: PackageReader
-    let commitLock = Mutex<Void>(())
     let parseShards: Int
 
     /// Status-change documents with at least this many codes are checked in parallel parts.
@@ -69,9 +68,7 @@ public final class JobEngine: Sendable {
         let parseStart = ContinuousClock.now
         let lines = parse(request.codes, progress: progress)
         progress?.finished(.parse, since: parseStart)
-        return try commitLock.withLock { _ throws(MarkingError) -> Document in
-            try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
-        }
+        return try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
     }
 
     /// For tests: does everything ``submit(_:progress:)`` does (opens the document,
@@ -82,9 +79,7 @@ public final class JobEngine: Sendable {
         let (document, isNew) = try open(request)
         guard isNew else { return document }
         let lines = parse(request.codes, progress: nil)
-        return try commitLock.withLock { _ throws(MarkingError) -> Document in
-            try run(document, request: request, exitReason: exitReason, lines: lines, progress: nil, commit: false)
-        }
+        return try run(document, request: request, exitReason: exitReason, lines: lines, progress: nil, commit: false)
     }
 
     /// Checks everything about a document that does not need its codes.
@@ -145,29 +140,24 @@ public final class JobEngine: Sendable {
     /// Returns the participant's document with this number if there is one; otherwise
     /// stores a new `IN_PROGRESS` document (and its in-flight marker) durably.
     private func open(_ request: DocumentRequest) throws(MarkingError) -> (Document, Bool) {
-        try commitLock.withLock { _ throws(MarkingError) -> (Document, Bool) in
+        try store.committer.commit { changeset throws(MarkingError) -> (Document, Bool) in
             let number = request.number.trimmingCharacters(in: .whitespaces)
-            let numberKey = DocumentKeys.number(request.participant, number)
-            if let existing = try read({ try store.database.get(numberKey, in: store.families.documents) }),
-               let id = DocumentKeys.id(existing), let document = try document(id)
-            {
+            if let id = try store.documentID(participant: request.participant, number: number), let document = try document(id) {
                 return (document, false)
             }
             let document = Document(
-                id: try store.nextID("document"), type: request.type, participant: request.participant,
+                id: try store.nextID(.document, in: &changeset), type: request.type, participant: request.participant,
                 number: number, date: request.date, receiver: request.receiver,
                 acceptance: request.acceptance ? true : nil, reason: request.reason,
                 customsDeclaration: request.customsDeclaration, customsDeclarationDate: request.customsDeclarationDate,
                 productionDate: request.productionDate, package: request.package, packageKind: request.packageKind,
                 state: .inProgress, lines: request.codes.count, applied: 0, refusals: [:], firstRefused: [],
                 createdAt: MarkingStore.now(), finishedAt: nil)
-            let batch = WriteBatch()
-            batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
-            batch.put(numberKey, DocumentKeys.bigEndian(document.id), in: store.families.documents)
-            batch.put(DocumentKeys.inFlight(document.id), [], in: store.families.documents)
-            try write(batch)
+            changeset.putDocument(document.id, try encode(document))
+            changeset.putDocumentNumber(number, of: document.participant, id: document.id)
+            changeset.setInFlight(document.id, true)
             return (document, true)
-        }
+        }.value
     }
 
     // MARK: Parsing
@@ -358,14 +348,16 @@ public final class JobEngine: Sendable {
     // MARK: Validating and applying
 
 
-    /// Validates `lines` against the store and applies the document, or records why not.
-    /// Runs under ``commitLock``.
+    /// Validates `lines` against the store and applies the document, or records why
+    /// not, as one changeset under the commit order. With `commit: false` (tests) the
+    /// changeset is built and dropped, as by a process killed just before writing it.
     private func run(
         _ document: Document, request: DocumentRequest, exitReason: ExitReason?, lines: [Line], progress: JobProgress?,
         commit: Bool = true
     ) throws(MarkingError) -> Document {
-        var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
-        do {
+        var writeStart = ContinuousClock.now
+        let decided = try store.committer.commit { changeset throws(MarkingError) -> Document in
+            var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
             let readStart = ContinuousClock.now
             try work.collect(lines, request: request)
             progress?.finished(.read, since: readStart)
@@ -374,40 +366,35 @@ public final class JobEngine: Sendable {
             try work.check(request: request)
             progress?.finished(.check, since: checkStart)
             progress?.add(lines.count)
-        } catch let error as MarkingError {
-            throw error
-        } catch {
-            throw MarkingError(.store, "\(error)")
+            guard commit else { return work.document }
+            var document = work.document
+            document.finishedAt = MarkingStore.now()
+            if work.refused.isEmpty {
+                document.state = request.acceptance ? .waitAcceptance : .checkedOK
+                document.applied = work.changed
+                changeset = work.changeset
+            } else {
+                document.state = .checkedNotOK
+                document.refusals = work.refusalCounts
+                document.firstRefused = work.refused.sorted { $0.line < $1.line }
+            }
+            changeset.putDocument(document.id, try encode(document))
+            changeset.setInFlight(document.id, false)
+            writeStart = ContinuousClock.now
+            return document
+        }.value
+        if commit {
+            progress?.finished(.write, since: writeStart)
+            progress?.add(lines.count)
         }
-        var document = work.document
-        document.finishedAt = MarkingStore.now()
-        let batch = work.batch
-        if work.refused.isEmpty {
-            document.state = request.acceptance ? .waitAcceptance : .checkedOK
-            document.applied = work.changed
-        } else {
-            document.state = .checkedNotOK
-            document.refusals = work.refusalCounts
-            document.firstRefused = work.refused.sorted { $0.line < $1.line }
-            batch.clear()
-        }
-        guard commit else { return work.document }
-        batch.put(DocumentKeys.document(document.id), try encode(document), in: store.families.documents)
-        batch.delete(DocumentKeys.inFlight(document.id), in: store.families.documents)
-        let writeStart = ContinuousClock.now
-        try write(batch)
-        progress?.finished(.write, since: writeStart)
-        progress?.add(lines.count)
-        return document
+        return decided
     }
 
     // MARK: Reading
 
     /// The stored document `id`, or `nil`.
     public func document(_ id: UInt64) throws(MarkingError) -> Document? {
-        guard let bytes = try read({ try store.database.get(DocumentKeys.document(id), in: store.families.documents) }) else {
-            return nil
-        }
+        guard let bytes = try store.document(id) else { return nil }
         do {
             return try JSONDecoder().decode(Document.self, from: Data(bytes))
         } catch {
@@ -420,7 +407,7 @@ public final class JobEngine: Sendable {
         guard let record = try store.record(for: code.cis) else { return nil }
         var parents: [PackageRecord] = []
         var parent = record.parent
-        while parent != 0, parents.count < 8, let package = try read({ try packages.record(id: parent) }) {
+        while parent != 0, parents.count < 8, let package = try packages.record(id: parent) {
             parents.append(package)
             parent = package.parent
         }
@@ -429,7 +416,7 @@ public final class JobEngine: Sendable {
 
     /// The package with the internal id `id` (as in a record's `parent`), or `nil`.
     public func package(id: UInt64) throws(MarkingError) -> PackageRecord? {
-        try read { try packages.record(id: id) }
+        try packages.record(id: id)
     }
 
     /// A package and what it holds: its direct children and the units inside it at any depth.
@@ -441,7 +428,7 @@ public final class JobEngine: Sendable {
         case .code(let ref, _): packageLabel = .code(ref)
         case .malformed(let problem): throw MarkingError(.invalidInput, "cannot read package label: \(problem)")
         }
-        return try read { () throws -> PackageContents? in
+        return try { () throws(MarkingError) -> PackageContents? in
             guard let record = try packages.record(packageLabel) else { return nil }
             let children = try packages.children(of: record.id)
             var total = children.units.count
@@ -456,7 +443,7 @@ public final class JobEngine: Sendable {
             return PackageContents(
                 package: record, units: children.units.map { store.cis(for: $0) }, packages: childPackages,
                 totalUnits: total)
-        }
+        }()
     }
 
     // MARK: Recovery
@@ -465,68 +452,27 @@ public final class JobEngine: Sendable {
     /// the state change, so it either landed whole (and the document says
     /// `CHECKED_OK`) or not at all. They are marked `CHECKED_NOT_OK`, reason `INTERRUPTED`.
     private func recoverInterrupted() throws(MarkingError) {
-        let ids = try documentKeys(from: [DocumentKeys.inFlightTag], to: [DocumentKeys.inFlightTag + 1]).compactMap {
-            DocumentKeys.id(Array($0.dropFirst()))
-        }
-        for id in ids {
-            let batch = WriteBatch()
-            if var document = try document(id), document.state == .inProgress {
-                document.state = .checkedNotOK
-                document.refusals = [.interrupted: document.lines]
-                document.firstRefused = [Refusal(line: 0, code: "", reason: .interrupted, detail: "the engine stopped before this document was applied; no code was changed")]
-                document.finishedAt = MarkingStore.now()
-                batch.put(DocumentKeys.document(id), try encode(document), in: store.families.documents)
+        for id in try store.documentsInFlight() {
+            _ = try store.committer.commit { changeset throws(MarkingError) in
+                if var document = try document(id), document.state == .inProgress {
+                    document.state = .checkedNotOK
+                    document.refusals = [.interrupted: document.lines]
+                    document.firstRefused = [Refusal(line: 0, code: "", reason: .interrupted, detail: "the engine stopped before this document was applied; no code was changed")]
+                    document.finishedAt = MarkingStore.now()
+                    changeset.putDocument(id, try encode(document))
+                }
+                changeset.setInFlight(id, false)
             }
-            batch.delete(DocumentKeys.inFlight(id), in: store.families.documents)
-            try write(batch)
         }
     }
 
-    // MARK: Storage helpers
-
-    /// The keys of the `documents` family in `[lower, upper)`, at most `limit`: the
-    /// in-flight markers, shipment entries and receivers' index are read this way.
-    func documentKeys(from lower: [UInt8], to upper: [UInt8], limit: Int = .max) throws(MarkingError) -> [[UInt8]] {
-        try read { () throws -> [[UInt8]] in
-            let cursor = try Cursor(store.database, family: store.families.documents, from: lower, to: upper)
-            var keys: [[UInt8]] = []
-            while cursor.isValid, keys.count < limit {
-                keys.append(cursor.key)
-                cursor.next()
-            }
-            try cursor.checkStatus()
-            return keys
-        }
-    }
-
-    /// Stages `package`, stored under `label`, in `batch`.
-    func stage(_ package: PackageRecord, as label: PackageLabel, in batch: WriteBatch) throws(MarkingError) {
-        batch.put(PackageKeys.record(label), try encode(package), in: store.families.aggregates)
-    }
+    // MARK: Encoding
 
     func encode<T: Encodable>(_ value: T) throws(MarkingError) -> [UInt8] {
         do {
             return Array(try JSONEncoder().encode(value))
         } catch {
             throw MarkingError(.store, "cannot encode \(T.self)")
-        }
-    }
-
-    func write(_ batch: WriteBatch) throws(MarkingError) {
-        do {
-            try store.database.write(batch, sync: true)
-        } catch {
-            throw MarkingError(.store, "\(error)")
-        }
-    }
-
-    func read<T>(_ body: () throws -> T) throws(MarkingError) -> T {
-        do {
-            return try body()
-        } catch let error as MarkingError {
-            throw error
-        } catch {
-            throw MarkingError(.store, "\(error)")
         }
     }
 }
@@ -549,18 +495,3 @@ public struct PackageContents: Sendable {
     public let totalUnits: Int
 }
 
-/// Keys of the `documents` family.
-enum DocumentKeys {
-    static let inFlightTag = UInt8(ascii: "F")
-
-    static func document(_ id: UInt64) -> [UInt8] { [UInt8(ascii: "D")] + bigEndian(id) }
-    static func inFlight(_ id: UInt64) -> [UInt8] { [inFlightTag] + bigEndian(id) }
-    static func number(_ participant: UInt32, _ number: String) -> [UInt8] {
-        [UInt8(ascii: "N")] + withUnsafeBytes(of: participant.bigEndian) { Array($0) } + Array(number.utf8)
-    }
-
-    static func bigEndian(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
-    static func id(_ bytes: [UInt8]) -> UInt64? {
-        bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | UInt64($1) } : nil
-    }
-}

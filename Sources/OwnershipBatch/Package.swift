@@ -28,3 +28,31 @@ public struct PackageRecord: Sendable, Codable, Hashable {
     public var shipment: UInt64? = nil
 }
 
+
+/// Reads packages through the storage layer, decoding their records.
+struct PackageReader {
+    let store: MarkingStore
+
+    func record(_ label: PackageLabel) throws(MarkingError) -> PackageRecord? {
+        guard let bytes = try store.package(label) else { return nil }
+        do {
+            return try JSONDecoder().decode(PackageRecord.self, from: Data(bytes))
+        } catch {
+            throw MarkingError(.store, "package \(label) is unreadable")
+        }
+    }
+
+    func label(of id: UInt64) throws(MarkingError) -> PackageLabel? {
+        try store.packageLabel(id)
+    }
+
+    func record(id: UInt64) throws(MarkingError) -> PackageRecord? {
+        guard let label = try label(of: id) else { return nil }
+        return try record(label)
+    }
+
+    /// The direct children of package `id`.
+    func children(of id: UInt64) throws(MarkingError) -> PackageChildren {
+        try store.packageChildren(id)
+    }
+}

@@ -34,20 +34,27 @@ extension MarkingStore {
         }
     }
 
+    /// The applied sequence as stored, read from the store (not the committer's
+    /// memory): proves the store answers reads.
+    public func readAppliedSequence() throws(MarkingError) -> UInt64 {
+        try read { try database.get(MetaKeys.applied, in: families[.meta]) }.flatMap(MetaKeys.decodeSequence) ?? 0
+    }
+
     // MARK: Ceilings
 
     /// The storage ceiling of emission: writes `count` copies of `record` under the
-    /// keys `key` fills in (from the code key of counter 0, 9 + 11 bytes), unsynced in
+    /// keys `key` fills in (starting from `firstKey`), unsynced in
     /// batches of 8,192, then syncs the log. No engine logic: the same bytes an
     /// emission writes, as fast as RocksDB takes them. Not a registry write: only
     /// for the bench, on a store of its own.
     public func ceilingWrite(
-        count: Int, record: [UInt8], key: (_ counter: Int, _ key: inout [UInt8]) -> Void, progress: (Int) -> Void
+        count: Int, record: [UInt8], firstKey: [UInt8], key: (_ counter: Int, _ key: inout [UInt8]) -> Void,
+        progress: (Int) -> Void
     ) throws(MarkingError) {
         try read { () throws -> Void in
             let batch = WriteBatch()
             let codes = families[.codes]
-            var keyBytes = CodeKey.make(gtin: GTIN(uncheckedValue: 0), serialLength: 13, preimage: 0)
+            var keyBytes = firstKey
             var counter = 0
             while counter < count {
                 let end = min(count, counter + 8_192)
