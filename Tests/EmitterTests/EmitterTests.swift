@@ -27,18 +27,11 @@ func request(_ quantity: Int, _ store: MarkingStore, template: String = "s13-91-
 
 /// Every serial of `gtin` in the store, read back from the keys by the permutation.
 func storedSerials(_ store: MarkingStore, gtin: GTIN, length: Int) throws -> [[UInt8]] {
-    let prefix = CodeKey.prefix(gtin: gtin, serialLength: length)
-    var upper = prefix
-    upper[8] += 1
-    let cursor = try Cursor(store.database, family: store.families.codes, from: prefix, to: upper)
     let permutation = store.permutation(gtin: gtin, serialLength: length)
     var serials: [[UInt8]] = []
-    while cursor.isValid {
-        let parts = try #require(CodeKey.decode(cursor.key))
-        serials.append(permutation.serial(preimage: parts.preimage).bytes)
-        cursor.next()
+    try store.forEachCode(gtin: gtin, serialLength: length) { ref, _ in
+        serials.append(permutation.serial(preimage: ref.preimage).bytes)
     }
-    try cursor.checkStatus()
     return serials
 }
 

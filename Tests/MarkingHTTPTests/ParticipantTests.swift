@@ -183,12 +183,10 @@ struct ParticipantTests {
         try await TestServer.run { client, service in
             let participant = try await register(client)
             let store = service.store
-            let cursor = try Cursor(store.database, family: store.families.participants)
             var stored: [[UInt8]] = []
-            while cursor.isValid {
-                stored.append(cursor.key)
-                stored.append(cursor.value)
-                cursor.next()
+            for (key, value) in try store.entries(of: .participants) {
+                stored.append(key)
+                stored.append(value)
             }
             let secret = Array(participant.token.utf8)
             let body = Array(participant.token.dropFirst(4).utf8)

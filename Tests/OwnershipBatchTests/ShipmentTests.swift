@@ -8,7 +8,7 @@ import Testing
 struct ShipmentTests {
     /// Entries the documents family holds for shipments (their code and package lists).
     private func shipmentEntries(_ ledger: Ledger) throws -> Int {
-        try ledger.entries(ledger.store.families.documents).keys.count { $0.first == UInt8(ascii: "S") }
+        try ledger.entries(.documents).keys.count { $0.first == UInt8(ascii: "S") }
     }
 
     @Test func twoStepTransferLeavesTheOwnerUnchangedUntilAccepted() throws {
@@ -80,9 +80,7 @@ struct ShipmentTests {
         let answered = try ledger.ship(by: producer, Array(codes[2...]), to: wholesaler)
         _ = try ledger.engine.reject(answered.id, by: wholesaler.id)
         // As a store written before the index: the waiting shipment has no entry in it.
-        let batch = WriteBatch()
-        batch.delete(DocumentKeys.waiting(wholesaler.id, waiting.id), in: ledger.store.families.documents)
-        try ledger.store.database.write(batch, sync: true)
+        _ = try ledger.store.committer.commit { changeset in changeset.deleteWaiting(waiting.id, for: wholesaler.id) }
         #expect(try ledger.engine.shipments(waitingFor: wholesaler.id).isEmpty)
         ledger.store.close()
 
@@ -139,18 +137,18 @@ struct ShipmentTests {
         let units = try ledger.introduced(10)
         let pallet = sscc(8)
         try ledger.expectOK(.aggregation, by: producer, Array(units[0..<6]), package: pallet)
-        let before = try ledger.entries(ledger.store.families.codes)
+        let before = try ledger.entries(.codes)
         let palletBefore = try ledger.engine.contents(of: pallet)?.package
 
         let shipment = try ledger.ship(by: producer, [pallet] + Array(units[6...]), to: wholesaler)
-        #expect(try ledger.entries(ledger.store.families.codes) != before, "the codes are reserved")
+        #expect(try ledger.entries(.codes) != before, "the codes are reserved")
         #expect(try ledger.engine.contents(of: pallet)?.package.shipment == shipment.id)
         let rejected = try ledger.engine.reject(shipment.id, by: wholesaler.id)
         #expect(rejected.state == .rejected)
         #expect(rejected.applied == 0)
         #expect(rejected.rejectedAt != nil && rejected.acceptedAt == nil)
         #expect(try ledger.engine.document(shipment.id) == rejected)
-        #expect(try ledger.entries(ledger.store.families.codes) == before, "every record as before, byte for byte")
+        #expect(try ledger.entries(.codes) == before, "every record as before, byte for byte")
         #expect(try ledger.engine.contents(of: pallet)?.package == palletBefore)
         #expect(try ledger.owners(units) == [producer.id])
         #expect(try ledger.statuses(units) == [.introduced])

@@ -67,10 +67,12 @@ final class Ledger: Sendable {
 
     /// - Parameter partThreshold: documents of this many codes or more are checked in
     ///   parallel parts (the engine's default is large; tests lower it to reach that path).
-    init(folder: String? = nil, partThreshold: Int = 200_000) throws {
+    /// - Parameter observing: told of every changeset from the store's first commit.
+    init(folder: String? = nil, partThreshold: Int = 200_000, observing: (@Sendable (Changeset) -> Void)? = nil) throws {
         self.folder = folder ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("ownership-test-\(UUID().uuidString)").path
         store = try MarkingStore(dataFolder: self.folder, options: smallStoreOptions)
+        if let observing { store.committer.observe { changeset, _ in observing(changeset) } }
         let directory = ParticipantDirectory(store: store)
         producer = try directory.register(name: "Producer LLP", bin: validBIN(1), roles: [.producer])
         wholesaler = try directory.register(name: "Wholesale LLP", bin: validBIN(2), roles: [.wholesaler])
@@ -206,36 +208,23 @@ final class Ledger: Sendable {
         Set(try lines.map { let record = try record($0); return record.flags.contains(.inShipment) ? record.lastDocument : 0 })
     }
 
-    func entries(_ family: ColumnFamily) throws -> [[UInt8]: [UInt8]] { try OwnershipBatchTests.entries(store, family) }
+    func entries(_ family: StoreFamily) throws -> [[UInt8]: [UInt8]] { try store.entries(of: family) }
 
     /// Code records and packages: what a document may change.
     func codesAndPackages() throws -> [[[UInt8]: [UInt8]]] { try OwnershipBatchTests.codesAndPackages(store) }
 
     /// Everything a refused request must leave alone: codes, packages, documents, sequences.
     func everything() throws -> [[[UInt8]: [UInt8]]] {
-        try codesAndPackages() + [try entries(store.families.documents), try entries(store.families.meta)]
+        try codesAndPackages() + [try entries(.documents), try entries(.meta)]
     }
 
     /// The number of code records whose last document is `id`.
     func recordsChanged(by id: UInt64) throws -> Int {
-        try entries(store.families.codes).values.count(where: { CodeRecord($0)?.lastDocument == id })
+        try entries(.codes).values.count(where: { CodeRecord($0)?.lastDocument == id })
     }
-}
-
-/// Every entry of a column family.
-func entries(_ store: MarkingStore, _ family: ColumnFamily) throws -> [[UInt8]: [UInt8]] {
-    let cursor = try Cursor(store.database, family: family)
-    var entries: [[UInt8]: [UInt8]] = [:]
-    while cursor.isValid {
-        let (key, value) = cursor.withEntry { (Array($0), Array($1)) }
-        entries[key] = value
-        cursor.next()
-    }
-    try cursor.checkStatus()
-    return entries
 }
 
 /// Code records and packages of `store`: what a document may change.
 func codesAndPackages(_ store: MarkingStore) throws -> [[[UInt8]: [UInt8]]] {
-    [try entries(store, store.families.codes), try entries(store, store.families.aggregates)]
+    [try store.entries(of: .codes), try store.entries(of: .aggregates)]
 }

@@ -52,16 +52,7 @@ func temporaryFolder() -> String {
 func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
     let store = try MarkingStore(dataFolder: folder)
     defer { store.close() }
-    let prefix = CodeKey.prefix(gtin: gtin, serialLength: 13)
-    var upper = prefix
-    upper[8] += 1
-    let cursor = try Cursor(store.database, family: store.families.codes, from: prefix, to: upper)
-    var keys = Set<[UInt8]>()
-    while cursor.isValid {
-        keys.insert(cursor.key)
-        cursor.next()
-    }
-    return keys
+    return Set(try store.entries(of: .codes, prefix: CodeKey.prefix(gtin: gtin, serialLength: 13)).keys)
 }
 
 @Suite(.serialized) struct EmitCommandTests {

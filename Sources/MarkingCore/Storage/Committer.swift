@@ -40,6 +40,8 @@ public final class Committer: Sendable {
     private let order = Mutex<UInt64>(0)
     /// The applied sequence, readable without waiting for the commit order.
     private let published = Atomic<UInt64>(0)
+    /// Told of every changeset written, in order (``observe(_:)``).
+    private let observer = Mutex<(@Sendable (Changeset, UInt64) -> Void)?>(nil)
 
     /// Code records above which a batch is built on several threads.
     static let parallelCodes = 200_000
@@ -64,6 +66,14 @@ public final class Committer: Sendable {
         published.store(sequence, ordering: .releasing)
     }
 
+    /// Calls `body` with every changeset written from now on and the applied sequence
+    /// it was written at, in the commit order, before the commit returns: what a
+    /// replicated log or a test that replays the registry elsewhere listens to.
+    /// `nil` stops it. `body` must not commit.
+    public func observe(_ body: (@Sendable (Changeset, UInt64) -> Void)?) {
+        observer.withLock { $0 = body }
+    }
+
     /// Runs `rule` under the commit order and writes the changeset it builds as one
     /// batch with the next applied sequence. Nothing is written when `rule` throws.
     /// An empty changeset is not written and does not advance the sequence.
@@ -77,6 +87,7 @@ public final class Committer: Sendable {
             try write(changeset, sequence: sequence + 1, durability: durability)
             sequence += 1
             published.store(sequence, ordering: .releasing)
+            observer.withLock { $0 }?(changeset, sequence)
             return Committed(value: value, sequence: sequence)
         }
     }

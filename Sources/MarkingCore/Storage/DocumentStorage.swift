@@ -205,10 +205,15 @@ extension Changeset {
         put(DocumentKeys.waiting(receiver, id), [], in: .documents)
     }
 
+    /// Removes shipment `id` from `receiver`'s index of waiting shipments.
+    public mutating func deleteWaiting(_ id: UInt64, for receiver: UInt32) {
+        delete(DocumentKeys.waiting(receiver, id), in: .documents)
+    }
+
     /// Removes what shipment `id` reserved and its entry in `receiver`'s index.
     public mutating func deleteShipment(_ id: UInt64, receiver: UInt32) {
         let shipment = DocumentKeys.shipment(id)
         deleteRange(from: shipment, to: KeyPrefix.successor(of: shipment)!, in: .documents)
-        delete(DocumentKeys.waiting(receiver, id), in: .documents)
+        deleteWaiting(id, for: receiver)
     }
 }

@@ -30,21 +30,40 @@ extension MarkingStore {
     /// within this process; after a restart it may be handed out again, since
     /// nothing was stored under it.
     public func nextID(_ sequence: IDSequence, in changeset: inout Changeset) throws(MarkingError) -> UInt64 {
-        let key = MetaKeys.sequence(sequence.rawValue)
+        try nextID(named: sequence.rawValue, in: &changeset)
+    }
+
+    /// The next value of the sequence called `name`, committed on its own: for tools
+    /// and tests; rules take ids with ``nextID(_:in:)`` in their own changeset.
+    public func nextID(_ name: String) throws(MarkingError) -> UInt64 {
+        try committer.commit { changeset throws(MarkingError) in try nextID(named: name, in: &changeset) }.value
+    }
+
+    private func nextID(named name: String, in changeset: inout Changeset) throws(MarkingError) -> UInt64 {
+        let key = MetaKeys.sequence(name)
         let next = try sequences.withLock { cache throws(MarkingError) -> UInt64 in
             let current: UInt64
-            if let cached = cache[sequence.rawValue] {
+            if let cached = cache[name] {
                 current = cached
             } else {
                 current = try read { try database.get(key, in: families[.meta]) }.map { bytes in
                     bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
                 } ?? 0
             }
-            cache[sequence.rawValue] = current + 1
+            cache[name] = current + 1
             return current + 1
         }
         changeset.put(key, withUnsafeBytes(of: next.littleEndian) { Array($0) }, in: .meta)
         return next
+    }
+
+    /// Moves sequence `name` so that the next id is `next`: for tests that need ids of
+    /// a given shape (255, 65,535, ...), not for rules.
+    func setSequence(_ name: String, next: UInt64) throws(MarkingError) {
+        _ = try committer.commit { changeset in
+            changeset.put(MetaKeys.sequence(name), withUnsafeBytes(of: (next - 1).littleEndian) { Array($0) }, in: .meta)
+        }
+        sequences.withLock { $0[name] = next - 1 }
     }
 
     /// Forgets the cached sequences, after changesets from elsewhere were applied.

@@ -18,6 +18,21 @@ extension MarkingStore {
         Int(database.integerProperty("rocksdb.live-sst-files-size", of: families[family]) ?? 0)
     }
 
+    /// Every key and value of `family` (or of its keys starting with `prefix`), in
+    /// key order: for tools and tests that compare stores; it reads the whole range.
+    public func entries(of family: StoreFamily, prefix: [UInt8] = []) throws(MarkingError) -> [[UInt8]: [UInt8]] {
+        try read { () throws -> [[UInt8]: [UInt8]] in
+            let cursor = try Cursor(database, family: families[family], prefix: prefix)
+            var entries: [[UInt8]: [UInt8]] = [:]
+            while cursor.isValid {
+                cursor.withEntry { key, value in entries[Array(key)] = Array(value) }
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return entries
+        }
+    }
+
     /// Reads every code record once into the block cache; returns how many there are.
     public func warmCodes(progress: (Int) -> Void) throws(MarkingError) -> Int {
         try read { () throws -> Int in
