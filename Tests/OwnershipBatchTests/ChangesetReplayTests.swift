@@ -12,17 +12,14 @@ struct ChangesetReplayTests {
     /// Runs a day of the registry on a ledger and returns the bytes of every
     /// changeset it committed, in order.
     private func recordedDay(_ ledger: Ledger) throws -> [[UInt8]] {
-        let recorded = Mutex<[[UInt8]]>([])
-        ledger.store.committer.observe { changeset, _ in
-            let bytes = changeset.encoded()
-            recorded.withLock { $0.append(bytes) }
-        }
+        let recorded = ChangesetRecorder()
+        ledger.store.committer.observe { changeset, _ in recorded.add(changeset) }
         defer { ledger.store.committer.observe(nil) }
         let producer = ledger.producer, wholesaler = ledger.wholesaler, retailer = ledger.retailer
         let units = try ledger.introduced(40)
         let groups = try ledger.applied(2, gtin: groupGTIN)
         try ledger.expectOK(.aggregation, by: producer, Array(units[0..<10]), package: groups[0])
-        try ledger.expectOK(.aggregation, by: producer, [groups[0]] + Array(units[10..<15]), package: sscc(77))
+        try ledger.expectOK(.aggregation, by: producer, Array(units[10..<15]), package: sscc(77))
         try ledger.expectOK(.transfer, by: producer, [sscc(77)] + Array(units[15..<20]), receiver: wholesaler)
         let shipment = try ledger.ship(by: producer, Array(units[20..<30]), to: retailer)
         _ = try ledger.engine.accept(shipment.id, by: retailer.id)
@@ -31,7 +28,7 @@ struct ChangesetReplayTests {
         try ledger.expectOK(.disaggregation, by: wholesaler, [sscc(77)])
         try ledger.expectRefused(.writeOff, by: producer, [units[0]], reason: "DAMAGED")
         try ledger.expectOK(.retirement, by: retailer, Array(units[20..<25]), reason: "RETAIL_SALE")
-        return recorded.withLock { $0 }
+        return recorded.changesets
     }
 
     @Test func twoStoresFedTheSameChangesetsHaveEqualDigests() throws {
@@ -74,15 +71,11 @@ struct ChangesetReplayTests {
 /// A ledger recorded from its first commit: every changeset it wrote, as bytes.
 final class ReplayedLedger: Sendable {
     let ledger: Ledger
-    private let recorded: Mutex<[[UInt8]]>
+    private let recorded = ChangesetRecorder()
 
     init() throws {
-        let recorded = Mutex<[[UInt8]]>([])
-        ledger = try Ledger(observing: { changeset in
-            let bytes = changeset.encoded()
-            recorded.withLock { $0.append(bytes) }
-        })
-        self.recorded = recorded
+        let recorded = self.recorded
+        ledger = try Ledger(observing: { recorded.add($0) })
         let producer = ledger.producer, wholesaler = ledger.wholesaler
         let units = try ledger.introduced(30)
         try ledger.expectOK(.aggregation, by: producer, Array(units[0..<10]), package: sscc(5))
@@ -94,7 +87,19 @@ final class ReplayedLedger: Sendable {
         ledger.store.committer.observe(nil)
     }
 
-    var changesets: [[UInt8]] { recorded.withLock { $0 } }
+    var changesets: [[UInt8]] { recorded.changesets }
 
     func close() { ledger.close() }
+}
+
+/// Collects the bytes of changesets as a committer writes them.
+final class ChangesetRecorder: Sendable {
+    private let recorded = Mutex<[[UInt8]]>([])
+
+    func add(_ changeset: Changeset) {
+        let bytes = changeset.encoded()
+        recorded.withLock { $0.append(bytes) }
+    }
+
+    var changesets: [[UInt8]] { recorded.withLock { $0 } }
 }
