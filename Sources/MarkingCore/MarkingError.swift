@@ -34,12 +34,28 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let malformedChangeset: Code = "changeset.malformed"
     }
 
+    /// The field of a command that is wrong, and the stable code of what is wrong
+    /// with it: an HTTP answer builds its JSON pointer from `name`, the command line
+    /// names the field.
+    public struct Field: Hashable, Sendable {
+        public var name: String
+        public var code: Code
+
+        public init(_ name: String, _ code: Code) {
+            self.name = name
+            self.code = code
+        }
+    }
+
     public var code: Code
     public var message: String
+    /// The field the error is about, when it is about one.
+    public var field: Field?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, field: Field? = nil) {
         self.code = code
         self.message = message
+        self.field = field
     }
 
     public var description: String { message }

@@ -152,7 +152,7 @@ struct DocumentRoutes {
             pointer = { "/" + $0 }
         case "text/plain", "application/x-ndjson":
             fields = try DocumentFields(query: request.uri.query)
-            _ = try fields.checked(participant: participant.id, pointer: { $0 })
+            try fields.check(participant: participant.id, pointer: { $0 })
             guard uploads.acquire() else { throw uploads.busy }
             holdsSlot = true
             codes = try await CodeListBody.read(request, format: Self.mediaType(request) == "text/plain" ? .text : .ndjson)

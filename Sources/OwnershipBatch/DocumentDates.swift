@@ -20,7 +20,7 @@ extension DocumentRequest {
     /// `input.invalid` naming `field` otherwise.
     public static func validateDate(_ value: String?, field: String) throws(MarkingError) {
         guard let value, !CalendarDate.isValid(value) else { return }
-        throw MarkingError(.invalidInput, "\(field) '\(value)' is not a calendar date YYYY-MM-DD")
+        throw MarkingError(.invalidInput, "\(field) '\(value)' is not a calendar date YYYY-MM-DD", field: .init(field, .documentDate))
     }
 }
 

@@ -23,7 +23,7 @@ struct DocumentWork {
 
     var document: Document
     let engine: JobEngine
-    let exitReason: ExitReason?
+    let command: DocumentCommand
     private(set) var changeset = Changeset()
     var refused: [Refusal] = []
     var refusalCounts: [RefusalReason: Int] = [:]
@@ -44,10 +44,10 @@ struct DocumentWork {
 
     private var store: MarkingStore { engine.store }
 
-    init(document: Document, engine: JobEngine, exitReason: ExitReason?) {
+    init(document: Document, engine: JobEngine, command: DocumentCommand) {
         self.document = document
         self.engine = engine
-        self.exitReason = exitReason
+        self.command = command
     }
 
     mutating func refuse(line: Int, _ reason: RefusalReason, _ detail: String) {
@@ -59,10 +59,10 @@ struct DocumentWork {
 
     // MARK: Collecting
 
-    mutating func collect(_ lines: [JobEngine.Line], request: DocumentRequest) throws(MarkingError) {
-        let codes = request.codes
+    mutating func collect(_ lines: [JobEngine.Line]) throws(MarkingError) {
+        let codes = command.codes
         lineText = { String(decoding: codes.line($0 - 1), as: UTF8.self) }
-        if request.type == .aggregation { try findTarget(request) }
+        if case .aggregation(let package, let kind) = command.kind { try findTarget(package, kind: kind) }
         units.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             let number = index + 1
@@ -73,7 +73,7 @@ struct DocumentWork {
                 units.append(Unit(ref: ref, line: number, direct: true, tail: tail))
             case .sscc(let digits):
                 let label = PackageLabel.sscc(digits)
-                switch request.type {
+                switch command.type {
                 case .aggregation:
                     refuse(line: number, .nesting, "transport package (00)\(digits) cannot be put inside another package")
                 default:
@@ -81,22 +81,22 @@ struct DocumentWork {
                         refuse(line: number, .unknownPackage, "no package has SSCC \(digits)")
                         continue
                     }
-                    try takePackage(label, package, line: number, type: request.type)
+                    try takePackage(label, package, line: number, type: command.type)
                 }
             }
         }
         try readRecords(from: 0)
         // Group packages listed by their own code: move or unpack them as packages.
-        if request.type != .aggregation {
+        if command.type != .aggregation {
             let listed = units.count
             for index in 0..<listed where units[index].direct {
                 guard let record = units[index].record, record.flags.contains(.package) else { continue }
                 let label = PackageLabel.code(units[index].ref)
                 if let package = try engine.packages.record(label) {
-                    if request.type == .disaggregation {
+                    if command.type == .disaggregation {
                         units[index].direct = false
                         if hasGenuineTail(units[index], record) {
-                            try takePackage(label, package, line: units[index].line, type: request.type)
+                            try takePackage(label, package, line: units[index].line, type: command.type)
                         } else {
                             refuse(line: units[index].line, .forgedCode, "the crypto tail of the code on line \(units[index].line) does not verify")
                         }
@@ -179,8 +179,7 @@ struct DocumentWork {
         return true
     }
 
-    private mutating func findTarget(_ request: DocumentRequest) throws(MarkingError) {
-        let text = request.package ?? ""
+    private mutating func findTarget(_ text: String, kind requested: PackageKind?) throws(MarkingError) {
         let label: PackageLabel
         if let digits = try PackageLabel.sscc(from: Array(text.utf8)) {
             label = .sscc(digits)
@@ -202,7 +201,7 @@ struct DocumentWork {
             targetUnit = unit
         }
         let kind: PackageKind = if case .sscc = label { .transport } else { .group }
-        if let requested = request.packageKind, requested != kind {
+        if let requested, requested != kind {
             throw MarkingError(.invalidInput, "package \(text) is a \(kind.rawValue) package, not \(requested.rawValue)")
         }
         if let existing = try engine.packages.record(label) {
@@ -219,11 +218,11 @@ struct DocumentWork {
 
     // MARK: Checking
 
-    mutating func check(request: DocumentRequest) throws(MarkingError) {
-        switch request.type {
+    mutating func check() throws(MarkingError) {
+        switch command.type {
         case .aggregation: try checkAggregation()
         case .disaggregation: try checkDisaggregation()
-        default: try checkStatusChange(request)
+        default: try checkStatusChange()
         }
     }
 
@@ -330,14 +329,15 @@ struct DocumentWork {
         }
     }
 
-    private mutating func checkStatusChange(_ request: DocumentRequest) throws(MarkingError) {
+    private mutating func checkStatusChange() throws(MarkingError) {
         let checker = StatusChecker(
             store: store, participant: document.participant, movedPackages: Set(movedPackages.keys),
-            rule: LifeCycle.rule(for: request.type),
+            rule: LifeCycle.rule(for: command.type),
             effect: StatusEffect(
-                type: request.type, receiver: request.receiver, reason: exitReason, document: document.id, shipment: request.acceptance))
+                type: command.type, receiver: command.receiver, reason: command.kind.reason, document: document.id,
+                shipment: command.acceptance))
         if unitsAreOneSortedRun, units.count >= engine.partThreshold {
-            checkStatusChangeInParts(checker, codes: request.codes)
+            checkStatusChangeInParts(checker, codes: command.codes)
         } else {
             var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)
             for unit in units {
@@ -353,17 +353,17 @@ struct DocumentWork {
                 }
             }
         }
-        if refused.isEmpty, request.type == .transfer, let receiver = request.receiver {
+        if refused.isEmpty, let receiver = command.receiver {
             for (label, package) in movedPackages.values {
                 var moved = package
-                if request.acceptance {
+                if command.acceptance {
                     moved.shipment = document.id
                 } else {
                     moved.owner = receiver
                 }
                 try stage(label, moved)
             }
-            if request.acceptance { stageShipment() }
+            if command.acceptance { stageShipment() }
         }
     }
 

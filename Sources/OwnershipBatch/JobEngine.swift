@@ -60,101 +60,58 @@ public final class JobEngine: Sendable {
     public func submit(
         _ request: DocumentRequest, progress: JobProgress? = nil, opened: (_ document: Document, _ isNew: Bool) -> Void
     ) throws(MarkingError) -> Document {
-        let exitReason = try validate(request)
-        let (document, isNew) = try open(request)
+        try submit(try DocumentCommand(validating: request), progress: progress, opened: opened)
+    }
+
+    /// Runs a typed document command: see ``submit(_:progress:opened:)``.
+    public func submit(
+        _ command: DocumentCommand, progress: JobProgress? = nil, opened: (_ document: Document, _ isNew: Bool) -> Void = { _, _ in }
+    ) throws(MarkingError) -> Document {
+        try validate(command)
+        let (document, isNew) = try open(command)
         opened(document, isNew)
         guard isNew else { return document }
-        progress?.start(total: request.codes.count * 3)
+        progress?.start(total: command.codes.count * 3)
         let parseStart = ContinuousClock.now
-        let lines = parse(request.codes, progress: progress)
+        let lines = parse(command.codes, progress: progress)
         progress?.finished(.parse, since: parseStart)
-        return try run(document, request: request, exitReason: exitReason, lines: lines, progress: progress)
+        return try run(document, command: command, lines: lines, progress: progress)
     }
 
     /// For tests: does everything ``submit(_:progress:)`` does (opens the document,
     /// stores it `IN_PROGRESS`, parses and validates its codes, stages the changes) up
     /// to the final write, and then stops, as a process killed just before committing.
     func submitStoppingBeforeCommit(_ request: DocumentRequest) throws(MarkingError) -> Document {
-        let exitReason = try validate(request)
-        let (document, isNew) = try open(request)
+        let command = try DocumentCommand(validating: request)
+        try validate(command)
+        let (document, isNew) = try open(command)
         guard isNew else { return document }
-        let lines = parse(request.codes, progress: nil)
-        return try run(document, request: request, exitReason: exitReason, lines: lines, progress: nil, commit: false)
+        let lines = parse(command.codes, progress: nil)
+        return try run(document, command: command, lines: lines, progress: nil, commit: false)
     }
 
-    /// Checks everything about a document that does not need its codes.
-    private func validate(_ request: DocumentRequest) throws(MarkingError) -> ExitReason? {
-        let number = request.number.trimmingCharacters(in: .whitespaces)
-        guard !number.isEmpty, number.utf8.count <= 128 else {
-            throw MarkingError(.invalidInput, "the document number must be 1 to 128 characters")
+    /// Checks what a document's fields alone cannot tell: the size of its code list,
+    /// and that its participants are registered.
+    private func validate(_ command: DocumentCommand) throws(MarkingError) {
+        try command.validateCodeCount()
+        guard try directory.participant(command.participant) != nil else {
+            throw MarkingError(.invalidInput, "participant \(command.participant) is not registered")
         }
-        guard request.codes.count > 0 else {
-            throw MarkingError(.invalidInput, "the document lists no codes")
+        if let receiver = command.receiver, try directory.participant(receiver) == nil {
+            throw MarkingError(.invalidInput, "receiver \(receiver) is not registered", field: .init("receiver", .receiverUnknown))
         }
-        guard request.codes.count <= Self.maximumCodes else {
-            throw MarkingError(.invalidInput, "the document lists \(request.codes.count) codes; at most \(Self.maximumCodes) are accepted per document")
-        }
-        guard try directory.participant(request.participant) != nil else {
-            throw MarkingError(.invalidInput, "participant \(request.participant) is not registered")
-        }
-        if request.type == .transfer {
-            guard let receiver = request.receiver else {
-                throw MarkingError(.invalidInput, "a transfer needs a receiver")
-            }
-            guard receiver != request.participant else {
-                throw MarkingError(.invalidInput, "the receiver of a transfer must differ from the sender (\(receiver))")
-            }
-            guard try directory.participant(receiver) != nil else {
-                throw MarkingError(.invalidInput, "receiver \(receiver) is not registered")
-            }
-        } else if request.receiver != nil {
-            throw MarkingError(.invalidInput, "only a transfer has a receiver")
-        }
-        if request.acceptance, request.type != .transfer {
-            throw MarkingError(.invalidInput, "only a transfer can wait for the receiver's acceptance")
-        }
-        var exitReason: ExitReason?
-        switch request.type {
-        case .retirement, .writeOff:
-            let names = ExitReason.allCases.filter { $0.isRetirement == (request.type == .retirement) }.map(\.name)
-            guard let name = request.reason, let reason = ExitReason(name: name), names.contains(name) else {
-                throw MarkingError(.invalidInput, "a \(request.type.rawValue) needs a reason: one of \(names.joined(separator: ", "))")
-            }
-            exitReason = reason
-        case .aggregation:
-            guard let package = request.package, !package.isEmpty else {
-                throw MarkingError(.invalidInput, "an aggregation needs the package to fill (an SSCC or a group package code)")
-            }
-        default:
-            if request.reason != nil {
-                throw MarkingError(.invalidInput, "only a retirement or a write-off has a reason")
-            }
-        }
-        if request.customsDeclaration != nil, request.type != .introduction {
-            throw MarkingError(.invalidInput, "only an introduction carries a customs declaration")
-        }
-        try request.validateDates()
-        return exitReason
     }
 
     /// Returns the participant's document with this number if there is one; otherwise
     /// stores a new `IN_PROGRESS` document (and its in-flight marker) durably.
-    private func open(_ request: DocumentRequest) throws(MarkingError) -> (Document, Bool) {
+    private func open(_ command: DocumentCommand) throws(MarkingError) -> (Document, Bool) {
         try store.committer.commit { changeset throws(MarkingError) -> (Document, Bool) in
-            let number = request.number.trimmingCharacters(in: .whitespaces)
-            if let id = try store.documentID(participant: request.participant, number: number), let document = try document(id) {
+            if let id = try store.documentID(participant: command.participant, number: command.number), let document = try document(id) {
                 return (document, false)
             }
-            let document = Document(
-                id: try store.nextID(.document, in: &changeset), type: request.type, participant: request.participant,
-                number: number, date: request.date, receiver: request.receiver,
-                acceptance: request.acceptance ? true : nil, reason: request.reason,
-                customsDeclaration: request.customsDeclaration, customsDeclarationDate: request.customsDeclarationDate,
-                productionDate: request.productionDate, package: request.package, packageKind: request.packageKind,
-                state: .inProgress, lines: request.codes.count, applied: 0, refusals: [:], firstRefused: [],
-                createdAt: MarkingStore.now(), finishedAt: nil)
+            let document = Document(opening: command, id: try store.nextID(.document, in: &changeset))
             changeset.putDocument(document.id, try encode(document))
-            changeset.putDocumentNumber(number, of: document.participant, id: document.id)
+            changeset.putDocumentNumber(command.number, of: document.participant, id: document.id)
             changeset.setInFlight(document.id, true)
             return (document, true)
         }.value
@@ -352,25 +309,25 @@ public final class JobEngine: Sendable {
     /// not, as one changeset under the commit order. With `commit: false` (tests) the
     /// changeset is built and dropped, as by a process killed just before writing it.
     private func run(
-        _ document: Document, request: DocumentRequest, exitReason: ExitReason?, lines: [Line], progress: JobProgress?,
+        _ document: Document, command: DocumentCommand, lines: [Line], progress: JobProgress?,
         commit: Bool = true
     ) throws(MarkingError) -> Document {
         var writeStart = ContinuousClock.now
         let decided = try store.committer.commit { changeset throws(MarkingError) -> Document in
-            var work = DocumentWork(document: document, engine: self, exitReason: exitReason)
+            var work = DocumentWork(document: document, engine: self, command: command)
             let readStart = ContinuousClock.now
-            try work.collect(lines, request: request)
+            try work.collect(lines)
             progress?.finished(.read, since: readStart)
             progress?.add(lines.count)
             let checkStart = ContinuousClock.now
-            try work.check(request: request)
+            try work.check()
             progress?.finished(.check, since: checkStart)
             progress?.add(lines.count)
             guard commit else { return work.document }
             var document = work.document
             document.finishedAt = MarkingStore.now()
             if work.refused.isEmpty {
-                document.state = request.acceptance ? .waitAcceptance : .checkedOK
+                document.state = command.acceptance ? .waitAcceptance : .checkedOK
                 document.applied = work.changed
                 changeset = work.changeset
             } else {
@@ -495,3 +452,20 @@ public struct PackageContents: Sendable {
     public let totalUnits: Int
 }
 
+extension Document {
+    /// A new document for `command`, `IN_PROGRESS`, as stored before its codes are checked.
+    init(opening command: DocumentCommand, id: UInt64) {
+        var customs: (String?, String?, String?) = (nil, nil, nil)
+        if case .introduction(let declaration, let declarationDate, let productionDate) = command.kind {
+            customs = (declaration, declarationDate, productionDate)
+        }
+        var package: (String?, PackageKind?) = (nil, nil)
+        if case .aggregation(let label, let kind) = command.kind { package = (label, kind) }
+        self.init(
+            id: id, type: command.type, participant: command.participant, number: command.number, date: command.date,
+            receiver: command.receiver, acceptance: command.acceptance ? true : nil, reason: command.kind.reason?.name,
+            customsDeclaration: customs.0, customsDeclarationDate: customs.1, productionDate: customs.2,
+            package: package.0, packageKind: package.1, state: .inProgress, lines: command.codes.count, applied: 0,
+            refusals: [:], firstRefused: [], createdAt: MarkingStore.now(), finishedAt: nil)
+    }
+}

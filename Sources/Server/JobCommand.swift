@@ -31,26 +31,23 @@ struct JobCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    /// The JSON file's fields.
+    /// The JSON file's fields: the document's (``DocumentFields``), its participant,
+    /// and the path of its code list.
     struct Description: Decodable {
-        var type: String
+        var fields: DocumentFields
         var participant: UInt32
-        var number: String
         var codes: String
-        var date: String?
-        var receiver: UInt32?
-        var reason: String?
-        var customsDeclaration: String?
-        var customsDeclarationDate: String?
-        var productionDate: String?
-        var package: String?
-        var packageKind: String?
-        var acceptance: Bool?
 
-        static let fields: Set<String> = [
-            "type", "participant", "number", "codes", "date", "receiver", "reason", "customsDeclaration",
-            "customsDeclarationDate", "productionDate", "package", "packageKind", "acceptance",
-        ]
+        static let names: Set<String> = DocumentFields.names.union(["participant", "codes"])
+
+        private enum CodingKeys: String, CodingKey { case participant, codes }
+
+        init(from decoder: any Decoder) throws {
+            fields = try DocumentFields(from: decoder)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            participant = try container.decode(UInt32.self, forKey: .participant)
+            codes = try container.decode(String.self, forKey: .codes)
+        }
     }
 
     func run() throws {
@@ -91,7 +88,7 @@ struct JobCommand: ParsableCommand {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw fail("document file \(file) is not a JSON object", code: 2)
         }
-        let unknown = Set(object.keys).subtracting(Description.fields)
+        let unknown = Set(object.keys).subtracting(Description.names)
         if let field = unknown.sorted().first {
             throw fail("document file \(file) has an unknown field '\(field)'", code: 2)
         }
@@ -105,33 +102,19 @@ struct JobCommand: ParsableCommand {
         } catch {
             throw fail("document file \(file) cannot be read: \(error)", code: 2)
         }
-        guard let type = DocumentType(rawValue: description.type) else {
-            let types = DocumentType.allCases.map(\.rawValue).joined(separator: ", ")
-            throw fail("document type '\(description.type)' is unknown; use one of \(types)", code: 2)
-        }
-        var packageKind: PackageKind?
-        if let kind = description.packageKind {
-            guard let value = PackageKind(rawValue: kind) else { throw fail("packageKind '\(kind)' is unknown; use GROUP or TRANSPORT", code: 2) }
-            packageKind = value
-        }
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
         let codesPath = description.codes.hasPrefix("/") ? description.codes : folder.appendingPathComponent(description.codes).path
         guard let codes = FileManager.default.contents(atPath: codesPath) else {
             throw fail("cannot read the code list \(codesPath)", code: 2)
         }
-        let request = DocumentRequest(
-            type: type, participant: description.participant, number: description.number, date: description.date,
-            receiver: description.receiver, reason: description.reason, customsDeclaration: description.customsDeclaration,
-            customsDeclarationDate: description.customsDeclarationDate, productionDate: description.productionDate,
-            package: description.package, packageKind: packageKind, acceptance: description.acceptance ?? false,
-            codes: CodeList(text: codes))
-        // The engine refuses these too; checked here so a wrong date is a fault of the
-        // file (exit 2), found before the store is opened.
+        // The engine's own checks of the fields, before the store is opened: a wrong
+        // field is a fault of the file (exit 2).
         do {
-            try request.validateDates()
+            let request = try DocumentRequest(fields: description.fields, participant: description.participant, codes: CodeList(text: codes))
+            _ = try DocumentCommand(validating: request)
+            return request
         } catch {
             throw fail("document file \(file): \(error.message)", code: 2)
         }
-        return request
     }
 }
