@@ -82,24 +82,29 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "RocksDBTests", dependencies: ["RocksDB"]),
+        // Fixtures shared by the test targets (temporary stores, valid BINs and SSCCs,
+        // collecting sinks): one copy instead of one per target.
+        .target(name: "TestSupport", dependencies: ["MarkingCore", "Emitter", "RocksDB"], path: "Tests/TestSupport"),
+        .testTarget(name: "RocksDBTests", dependencies: ["RocksDB", "TestSupport"]),
         .testTarget(
             name: "MarkingCoreTests",
-            dependencies: ["MarkingCore", "RocksDB", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MarkingCore", "RocksDB", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore", "RocksDB"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Emitter", "MarkingCore", "RocksDB"]),
+        .testTarget(name: "EmitterTests", dependencies: ["Emitter", "MarkingCore", "RocksDB", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Emitter", "MarkingCore", "RocksDB", "TestSupport"]),
         .testTarget(
             name: "MarkingHTTPTests",
             dependencies: [
-                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB",
+                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
-        .testTarget(name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore", "RocksDB"]),
+        .testTarget(
+            name: "OwnershipBatchTests", dependencies: ["OwnershipBatch", "Emitter", "MarkingCore", "RocksDB", "TestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,21 +2,8 @@ import Emitter
 import Foundation
 import MarkingCore
 import RocksDB
-import Synchronization
+import TestSupport
 import Testing
-
-/// Collects every block an emission or download hands over.
-final class CollectingSink: CodeSink {
-    private let blocks = Mutex<[UInt8]>([])
-
-    func consume(_ block: [UInt8]) throws { blocks.withLock { $0 += block } }
-
-    var lines: [String] {
-        blocks.withLock { bytes in
-            bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
-        }
-    }
-}
 
 let gtin = try! GTIN("04607000000014")
 let otherGTIN = try! GTIN("04600000000008")

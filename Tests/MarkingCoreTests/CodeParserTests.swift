@@ -1,5 +1,6 @@
 import Foundation
 import MarkingCore
+import TestSupport
 import Testing
 
 /// Serials full of set-82 characters that look like separators, AIs or FNC1 text.

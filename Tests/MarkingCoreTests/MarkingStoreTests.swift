@@ -1,6 +1,7 @@
 import Foundation
 import MarkingCore
 import RocksDB
+import TestSupport
 import Testing
 
 private func openStore(_ folder: String, keyFile: String? = nil) throws(MarkingError) -> MarkingStore {
@@ -123,8 +124,7 @@ struct MarkingStoreTests {
     }
 
     @Test func nextIDNeverRepeatsUnderConcurrentUse() async throws {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("marking-tests-\(UUID().uuidString)", isDirectory: true).path
+        let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try openStore(folder)
         defer { store.close() }

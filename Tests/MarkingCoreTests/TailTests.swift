@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MarkingCore
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,11 +1,12 @@
 import Foundation
 import MarkingHTTP
+import TestSupport
 import Testing
 
 @Suite("Admin token")
 struct AdminTokenTests {
     func folder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("admin-token-\(UUID().uuidString)").path
+        let path = temporaryFolder()
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import MarkingCore
 import MarkingHTTP
+import TestSupport
 import Testing
 
 @Suite("Code information in bulk, packages and last documents")
@@ -118,8 +119,7 @@ struct CodeInfoTests {
     func checkShowsPackageAndLastDocument() async throws {
         try await TestServer.run { client, _ in
             let (producer, _, codes) = try await introducedCodes(client, count: 4)
-            let body = (0..<18).map { _ in "7" }.joined()
-            let digits = String(body.dropLast()) + String(GTIN.checkDigit(of: UInt64(body.dropLast())!))
+            let digits = ssccDigits(77_777_777_777_777_777)
             let sscc = "00" + digits
             let packed = try await submitText(
                 client, token: producer.token, query: "type=AGGREGATION&number=A-1&package=\(sscc)", codes: Array(codes.prefix(2)))
@@ -149,8 +149,7 @@ struct CodeInfoTests {
     func packageShowsContentsToItsOwner() async throws {
         try await TestServer.run { client, _ in
             let (producer, shop, codes) = try await introducedCodes(client, count: 3)
-            let body = "46070000000000123"
-            let sscc = "00" + body + String(GTIN.checkDigit(of: UInt64(body)!))
+            let sscc = TestSupport.sscc(123)
             let packed = try await submitText(
                 client, token: producer.token, query: "type=AGGREGATION&number=A-1&package=\(sscc)", codes: Array(codes.prefix(2)))
             let done = try await finished(client, token: producer.token, id: packed["id"] as? Int ?? 0)
@@ -171,7 +170,7 @@ struct CodeInfoTests {
             try await client.execute(uri: uri, method: .get) { response in
                 expectProblem(response, "auth.token_missing", .unauthorized)
             }
-            let other = "00" + "46070000000000999" + String(GTIN.checkDigit(of: 46_070_000_000_000_999))
+            let other = TestSupport.sscc(999)
             try await client.execute(uri: "/api/v1/packages/\(other)", method: .get, headers: headers(token: producer.token)) { response in
                 expectProblem(response, "package.unknown", .notFound)
             }

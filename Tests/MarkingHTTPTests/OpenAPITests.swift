@@ -88,13 +88,9 @@ struct OpenAPITests {
     @Test("Every route of the router, with its method, is in the document, and the document names no other path")
     func everyRouteDocumented() throws {
         let document = try Self.repoDocument()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID().uuidString)").path
-        let store = try MarkingStore(dataFolder: folder)
-        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret))
-        defer {
-            service.close()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
+        let temporary = try TemporaryService()
+        let service = temporary.service
+        defer { temporary.close() }
         // The document's paths and, under each, its methods.
         var documented: Set<String> = []
         var path: String?

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import MarkingCore
 import MarkingHTTP
 import RocksDB
+import TestSupport
 import Testing
 
 @Suite("Participants and tokens")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MarkingHTTP
+import TestSupport
 import Testing
 
 @Suite("Errors: problem+json in kk, ru, en")

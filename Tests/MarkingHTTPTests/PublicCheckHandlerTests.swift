@@ -109,13 +109,9 @@ struct PublicCheckHandlerTests {
 
     @Test("Over a real connection the answers, the audit trail and the metrics are those of the router")
     func liveServer() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-\(UUID().uuidString)").path
-        let store = try MarkingStore(dataFolder: folder)
-        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret))
-        defer {
-            service.close()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
+        let temporary = try TemporaryService()
+        let service = temporary.service
+        defer { temporary.close() }
         let application = MarkingApplication.buildApplication(service: service, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
         try await application.test(.live) { client in
             let (owner, codes) = try await codes(client, count: 3)

@@ -4,10 +4,29 @@ import Hummingbird
 import HummingbirdTesting
 import MarkingCore
 import MarkingHTTP
+import TestSupport
 import Testing
 
 /// The admin token every test server accepts.
 let adminSecret = "test-admin-token-0123456789abcdef"
+
+/// A service with the test admin token over a store in its own temporary folder;
+/// ``close()`` closes it and removes the folder.
+struct TemporaryService {
+    let folder: TemporaryStore
+    let service: MarkingService
+
+    /// `maximumUploads` caps the streamed code lists the service holds at once.
+    init(maximumUploads: Int = UploadSlots.defaultLimit) throws {
+        folder = TemporaryStore()
+        service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret), maximumUploads: maximumUploads)
+    }
+
+    func close() {
+        service.close()
+        folder.remove()
+    }
+}
 
 /// A test server on its own temporary data folder, removed afterwards.
 struct TestServer {
@@ -17,13 +36,9 @@ struct TestServer {
         live: Bool = false, maximumUploads: Int = UploadSlots.defaultLimit,
         _ body: @Sendable (any TestClientProtocol, MarkingService) async throws -> R
     ) async throws -> R {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-\(UUID().uuidString)").path
-        let store = try MarkingStore(dataFolder: folder)
-        let service = try MarkingService(store: store, admin: AdminToken(secret: adminSecret), maximumUploads: maximumUploads)
-        defer {
-            service.close()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
+        let temporary = try TemporaryService(maximumUploads: maximumUploads)
+        let service = temporary.service
+        defer { temporary.close() }
         let application = Application(router: MarkingApplication.buildRouter(service: service))
         return try await application.test(live ? .live : .router) { client in try await body(client, service) }
     }
@@ -53,18 +68,6 @@ func object(_ response: TestResponse) -> [String: Any] {
 /// A response body as text.
 func text(_ response: TestResponse) -> String {
     String(buffer: response.body)
-}
-
-/// A valid BIN derived from `seed`.
-func validBIN(_ seed: Int) -> String {
-    var prefix = 40_512_000_000 + seed * 7
-    while true {
-        let body = String(prefix)
-        for digit in 0...9 where (try? Participant.validateBIN(body + String(digit))) != nil {
-            return body + String(digit)
-        }
-        prefix += 1
-    }
 }
 
 /// A valid GTIN-14 with body `body` (13 digits).

@@ -1,6 +1,7 @@
 import Emitter
 import MarkingCore
 import OwnershipBatch
+import TestSupport
 import Testing
 
 @Suite("Aggregation")

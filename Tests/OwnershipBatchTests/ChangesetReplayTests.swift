@@ -2,6 +2,7 @@ import Emitter
 import Foundation
 import MarkingCore
 import OwnershipBatch
+import TestSupport
 import Synchronization
 import Testing
 

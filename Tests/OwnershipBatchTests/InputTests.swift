@@ -2,6 +2,7 @@ import Emitter
 import Foundation
 import MarkingCore
 import OwnershipBatch
+import TestSupport
 import Testing
 
 /// Requests that are wrong as a whole, each built around codes that would otherwise move.

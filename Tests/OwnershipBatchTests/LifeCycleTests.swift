@@ -1,6 +1,7 @@
 import Emitter
 import MarkingCore
 import OwnershipBatch
+import TestSupport
 import Testing
 
 /// The transitions the issue allows, written out independently of ``LifeCycle/rules``:

@@ -1,6 +1,7 @@
 import Emitter
 @testable import MarkingCore
 import OwnershipBatch
+import TestSupport
 import Testing
 
 /// A package's contents are one key range, `C` + its id; the range's end must be the

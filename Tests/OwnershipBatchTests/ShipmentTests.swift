@@ -2,6 +2,7 @@ import Foundation
 import MarkingCore
 @testable import OwnershipBatch
 import RocksDB
+import TestSupport
 import Testing
 
 @Suite("Two-step transfers: shipments waiting for the receiver's acceptance")

@@ -4,54 +4,11 @@ import MarkingCore
 @testable import OwnershipBatch
 import RocksDB
 import Synchronization
+import TestSupport
 import Testing
-
-/// Collects every block an emission hands over.
-final class CollectingSink: CodeSink {
-    private let blocks = Mutex<[UInt8]>([])
-
-    func consume(_ block: [UInt8]) throws { blocks.withLock { $0 += block } }
-
-    var lines: [String] {
-        blocks.withLock { bytes in
-            bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
-        }
-    }
-}
 
 let unitGTIN = try! GTIN("04607000000014")
 let groupGTIN = try! GTIN("04600000000008")
-
-/// Small caches and memtables: many test stores are open at once.
-var smallStoreOptions: DatabaseOptions {
-    var options = DatabaseOptions()
-    options.blockCacheSize = 4 << 20
-    options.bulkWriteBufferSize = 4 << 20
-    options.backgroundJobs = 1
-    return options
-}
-
-/// A 12-digit BIN with a valid check digit: the first 11 digits come from `seed`, the
-/// last is searched for (some prefixes have none; the next seed is tried then).
-func validBIN(_ seed: Int) -> String {
-    var prefix = 40_512_000_000 + seed * 7
-    while true {
-        let body = String(prefix)
-        for digit in 0...9 where (try? Participant.validateBIN(body + String(digit))) != nil {
-            return body + String(digit)
-        }
-        prefix += 1
-    }
-}
-
-/// An SSCC (18 digits, GS1 check digit) for serial reference `number`, as a scanner
-/// gives it: `00` + 18 digits.
-func sscc(_ number: UInt64) -> String {
-    let body: UInt64 = 46_070_000_000_000_000 + number  // 17 digits
-    let digits = String(body) + String(GTIN.checkDigit(of: body))
-    precondition(digits.count == 18)
-    return "00" + digits
-}
 
 /// One engine over its own store in a temporary folder, with three registered
 /// participants and helpers to bring codes into a given state.
@@ -69,8 +26,7 @@ final class Ledger: Sendable {
     ///   parallel parts (the engine's default is large; tests lower it to reach that path).
     /// - Parameter observing: told of every changeset from the store's first commit.
     init(folder: String? = nil, partThreshold: Int = 200_000, observing: (@Sendable (Changeset) -> Void)? = nil) throws {
-        self.folder = folder ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("ownership-test-\(UUID().uuidString)").path
+        self.folder = folder ?? temporaryFolder()
         store = try MarkingStore(dataFolder: self.folder, options: smallStoreOptions)
         if let observing { store.committer.observe { changeset, _ in observing(changeset) } }
         let directory = ParticipantDirectory(store: store)

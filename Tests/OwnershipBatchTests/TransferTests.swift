@@ -4,6 +4,7 @@ import Foundation
 import MarkingCore
 @testable import OwnershipBatch
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Transfers")

@@ -1,34 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import RocksDB
-
-/// Runs `body` with a fresh, empty directory that is removed afterwards. Every test uses
-/// its own, because Swift Testing runs tests in parallel.
-private func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("rocksdb-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(url.path)
-}
-
-private func withTemporaryDirectory<R>(_ body: (String) async throws -> R) async throws -> R {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("rocksdb-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url.path)
-}
-
-/// Small caches and memtables: many test databases are open at once.
-private var testOptions: DatabaseOptions {
-    var options = DatabaseOptions()
-    options.blockCacheSize = 4 << 20
-    options.bulkWriteBufferSize = 4 << 20
-    options.backgroundJobs = 1
-    return options
-}
 
 private let testFamilies = [
     ColumnFamilyDescriptor(name: "codes", profile: .bulk),
@@ -36,7 +10,7 @@ private let testFamilies = [
 ]
 
 private func openDatabase(in folder: String) throws -> Database {
-    try Database(path: folder + "/db", families: testFamilies, options: testOptions)
+    try Database(path: folder + "/db", families: testFamilies, options: smallStoreOptions)
 }
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -328,7 +302,7 @@ struct DatabaseTests {
             let path = folder + "/not-a-directory"
             #expect(FileManager.default.createFile(atPath: path, contents: Data("hello".utf8)))
             let error = #expect(throws: DatabaseError.self) {
-                try Database(path: path, families: testFamilies, options: testOptions)
+                try Database(path: path, families: testFamilies, options: smallStoreOptions)
             }
             #expect(error?.code == .open)
             #expect(error?.message.contains(path) == true)
@@ -339,7 +313,7 @@ struct DatabaseTests {
 
     @Test func openingAMissingStoreWithoutCreateIfMissingFails() throws {
         try withTemporaryDirectory { folder in
-            var options = testOptions
+            var options = smallStoreOptions
             options.createIfMissing = false
             let error = #expect(throws: DatabaseError.self) {
                 try Database(path: folder + "/missing", families: testFamilies, options: options)
@@ -446,7 +420,7 @@ struct DatabaseTests {
             }
             let database = try Database(
                 path: folder + "/db", families: testFamilies + [ColumnFamilyDescriptor(name: "extra")],
-                options: testOptions)
+                options: smallStoreOptions)
             #expect(try database.get(bytes("k"), in: database.family("meta")) == bytes("v"))
             #expect(try database.get(bytes("k"), in: database.family("extra")) == nil)
             database.close()
@@ -492,7 +466,7 @@ struct DatabaseTests {
     @Test func aFamilyWithInsertHintsStillPlacesEveryKeyInOrder() throws {
         try withTemporaryDirectory { folder in
             let families = [ColumnFamilyDescriptor(name: "codes", profile: .bulk, insertHintPrefixLength: 9)]
-            let database = try Database(path: folder + "/db", families: families, options: testOptions)
+            let database = try Database(path: folder + "/db", families: families, options: smallStoreOptions)
             let codes = try database.family("codes")
             #expect(codes.hasInsertHints)
             // Runs of ascending keys under three 9-byte prefixes, interleaved and arriving

@@ -2,6 +2,7 @@ import Emitter
 import Foundation
 import MarkingCore
 import RocksDB
+import TestSupport
 import Testing
 
 /// Runs the built `marking-server` executable, as a user would.
@@ -42,10 +43,6 @@ struct MarkingServerProcess {
             status: process.terminationStatus, standardOutput: String(decoding: out, as: UTF8.self),
             standardError: String(decoding: err, as: UTF8.self))
     }
-}
-
-func temporaryFolder() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("cli-test-\(UUID().uuidString)").path
 }
 
 /// Every stored key of one GTIN's 13-character serials.
@@ -197,9 +194,7 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         func run(_ arguments: [String]) throws -> MarkingServerProcess.Outcome {
             try MarkingServerProcess.run(arguments + ["--data", folder])
         }
-        func bin(_ prefix: String) -> String {
-            (0...9).map { prefix + String($0) }.first { (try? Participant.validateBIN($0)) != nil }!
-        }
+        func bin(_ prefix: String) -> String { validBIN(completing: prefix)! }
         #expect(try run(["participants", "add", "--name", "Producer", "--bin", bin("04051200000"), "--role", "producer"]).status == 0)
         #expect(try run(["participants", "add", "--name", "Shop", "--bin", bin("04051200001"), "--role", "retailer"]).status == 0)
         let emitted = try run(["emit", "--gtin", "04607000000014", "--count", "3", "--producer", "1", "--quiet"])

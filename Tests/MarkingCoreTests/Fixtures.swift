@@ -1,25 +1,5 @@
 import Foundation
 import MarkingCore
-import RocksDB
-
-/// Runs `body` with a fresh, empty directory that is removed afterwards. Every test uses
-/// its own, because Swift Testing runs tests in parallel.
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("marking-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(url.path)
-}
-
-/// Small caches and memtables: many test stores are open at once.
-var smallStoreOptions: DatabaseOptions {
-    var options = DatabaseOptions()
-    options.blockCacheSize = 4 << 20
-    options.bulkWriteBufferSize = 4 << 20
-    options.backgroundJobs = 1
-    return options
-}
 
 /// GTINs whose check digits were computed by hand (and checked against GS1's own
 /// examples: 4006381333931, 5901234123457, 96385074, 036000291452).
