@@ -11,8 +11,10 @@ public enum OrderState: String, Sendable, Codable {
     case interrupted = "INTERRUPTED"
 }
 
-/// What a producer asks for: `quantity` new codes of `gtin` in `template`.
-public struct EmissionRequest: Sendable {
+/// What a producer asks for: `quantity` new codes of `gtin` in `template`. The typed
+/// command of an emission order; ``Emitter/reserve(_:)`` validates it and returns the
+/// changeset that reserves its range.
+public struct EmissionRequest: Sendable, Codable, Hashable {
     public var gtin: GTIN
     public var quantity: Int
     public var template: CodeTemplate

@@ -83,3 +83,20 @@ public struct GTIN: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public static func < (lhs: GTIN, rhs: GTIN) -> Bool { lhs.value < rhs.value }
 }
+
+extension GTIN: Codable {
+    /// A GTIN travels as its 14 digits, checked again when read.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -51,7 +51,13 @@ public struct ParticipantDirectory: Sendable {
 
     /// Registers a participant after validating its name and BIN.
     public func register(name: String, bin: String, roles: [ParticipantRole]) throws(MarkingError) -> Participant {
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        try register(ParticipantRegistration(name: name, bin: bin, roles: roles))
+    }
+
+    /// Registers a participant: the typed command, validated here, committed as one changeset.
+    public func register(_ registration: ParticipantRegistration) throws(MarkingError) -> Participant {
+        let (bin, roles) = (registration.bin, registration.roles)
+        let name = registration.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 300 else {
             throw MarkingError(.invalidInput, "a participant needs a name of 1 to 300 characters")
         }
@@ -78,5 +84,18 @@ public struct ParticipantDirectory: Sendable {
         } catch {
             throw MarkingError(.store, "cannot read participant \(id): \(error)")
         }
+    }
+}
+
+/// The command that registers a participant (admin only): its name, BIN or IIN, roles.
+public struct ParticipantRegistration: Sendable, Codable, Hashable {
+    public var name: String
+    public var bin: String
+    public var roles: [ParticipantRole]
+
+    public init(name: String, bin: String, roles: [ParticipantRole]) {
+        self.name = name
+        self.bin = bin
+        self.roles = roles
     }
 }

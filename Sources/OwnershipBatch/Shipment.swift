@@ -11,7 +11,7 @@ extension JobEngine {
     /// but the receiver of a transfer), `document.not_waiting` (a one-step transfer,
     /// or a shipment already accepted, rejected or refused).
     public func accept(_ id: UInt64, by participant: UInt32) throws(MarkingError) -> Document {
-        try answer(id, by: participant, accepting: true)
+        try answer(ShipmentAnswer(document: id, receiver: participant, accepting: true))
     }
 
     /// The receiver rejects a shipment waiting for acceptance: in one synced batch,
@@ -19,7 +19,7 @@ extension JobEngine {
     /// (owner, status and last document), and the document becomes `REJECTED` with
     /// ``Document/rejectedAt``. Throws as ``accept(_:by:)`` does.
     public func reject(_ id: UInt64, by participant: UInt32) throws(MarkingError) -> Document {
-        try answer(id, by: participant, accepting: false)
+        try answer(ShipmentAnswer(document: id, receiver: participant, accepting: false))
     }
 
     /// Gives every shipment still waiting its entry in the receivers' index: a store
@@ -50,8 +50,10 @@ extension JobEngine {
         return waiting
     }
 
-    private func answer(_ id: UInt64, by participant: UInt32, accepting: Bool) throws(MarkingError) -> Document {
-        try store.committer.commit { changeset throws(MarkingError) -> Document in
+    /// Runs a receiver's answer to a shipment: ``accept(_:by:)`` or ``reject(_:by:)``.
+    public func answer(_ answer: ShipmentAnswer) throws(MarkingError) -> Document {
+        let (id, participant, accepting) = (answer.document, answer.receiver, answer.accepting)
+        return try store.committer.commit { changeset throws(MarkingError) -> Document in
             guard var document = try document(id) else {
                 throw MarkingError(.unknownDocument, "there is no document \(id)")
             }
@@ -106,5 +108,20 @@ extension JobEngine {
             changeset.putDocument(id, try encode(document))
             return document
         }.value
+    }
+}
+
+/// The receiver's answer to a shipment waiting for acceptance: the typed command
+/// behind `POST /documents/{id}/accept|reject` and `shipment accept|reject`.
+public struct ShipmentAnswer: Sendable, Codable, Hashable {
+    public var document: UInt64
+    /// The participant answering; only the shipment's receiver may.
+    public var receiver: UInt32
+    public var accepting: Bool
+
+    public init(document: UInt64, receiver: UInt32, accepting: Bool) {
+        self.document = document
+        self.receiver = receiver
+        self.accepting = accepting
     }
 }
