@@ -147,6 +147,9 @@ struct ByteReader {
 
     var isAtEnd: Bool { offset == bytes.count }
 
+    /// The bytes not read yet.
+    var remaining: Int { bytes.count - offset }
+
     func failure(_ what: String) -> MarkingError {
         MarkingError(.malformedChangeset, "the changeset is malformed at byte \(offset): \(what)")
     }

@@ -12,10 +12,16 @@ import Synchronization
 /// both succeed: the second is validated against what the first wrote, without a
 /// lock table over millions of codes.
 ///
-/// Every batch also writes the registry's *applied sequence*, one more than the last,
-/// under `meta` key `applied` (see `MetaStorage.swift`), so the sequence always names
-/// exactly the changesets a store holds. A replicated log records which changeset
-/// has which sequence; a replica applies them in that order with ``apply(_:durability:)``.
+/// Every batch also writes the registry's *applied sequence* under `meta` key
+/// `applied` (see `MetaStorage.swift`), so the sequence always names exactly the
+/// changesets a store holds: one more per changeset on a single node, the log
+/// sequence of the changeset's last message in a cluster.
+///
+/// With a ``ChangesetLog`` (``replicate(to:)``), a commit first catches up with the
+/// log, runs the rule, appends the changeset with the log's expected-last-sequence
+/// check, and only then writes it: the log is the source of truth and its order the
+/// one order of writes. When another replica appended first, the commit catches up
+/// and runs the rule again. ``catchUp(wait:)`` applies what other replicas appended.
 public final class Committer: Sendable {
     /// Whether a commit is on disk before it returns.
     public enum Durability: Sendable {
@@ -36,8 +42,22 @@ public final class Committer: Sendable {
 
     private let database: Database
     private let families: StoreFamilies
-    /// The commit order; holds the applied sequence.
-    private let order = Mutex<UInt64>(0)
+    /// Where the store stands: what the commit order guards.
+    struct State: Sendable {
+        /// The applied sequence.
+        var sequence: UInt64 = 0
+        /// The last log message read (applied, or skipped as part of an abandoned changeset).
+        var position: UInt64 = 0
+        /// Parts of a changeset at the end of the log, waiting for the rest.
+        var assembly = LogFrame.Assembly()
+    }
+
+    /// The commit order; holds where the store stands.
+    private let order = Mutex<State>(State())
+    /// The replicated log, in cluster mode.
+    private let log = Mutex<(any ChangesetLog)?>(nil)
+    /// Called after changesets from the log were applied (caches to forget).
+    private let remoteApplied = Mutex<[@Sendable () -> Void]>([])
     /// The applied sequence, readable without waiting for the commit order.
     private let published = Atomic<UInt64>(0)
     /// Told of every changeset written, in order (``observe(_:)``).
@@ -62,8 +82,20 @@ public final class Committer: Sendable {
             throw MarkingError(.store, "cannot read the applied sequence: \(error)")
         }
         let sequence = stored.flatMap(MetaKeys.decodeSequence) ?? 0
-        order.withLock { $0 = sequence }
+        order.withLock { $0 = State(sequence: sequence, position: sequence) }
         published.store(sequence, ordering: .releasing)
+    }
+
+    /// Makes `log` the source of truth: from now on every commit is appended to it
+    /// first. The store's applied sequence is then a position in that log.
+    public func replicate(to log: any ChangesetLog) {
+        self.log.withLock { $0 = log }
+    }
+
+    /// Calls `body` after changesets written by other replicas were applied, so that
+    /// what caches the registry's state forgets it.
+    public func onRemoteApply(_ body: @escaping @Sendable () -> Void) {
+        remoteApplied.withLock { $0.append(body) }
     }
 
     /// Calls `body` with every changeset written from now on and the applied sequence
@@ -80,16 +112,95 @@ public final class Committer: Sendable {
     public func commit<Value>(
         _ durability: Durability = .synced, _ rule: (inout Changeset) throws(MarkingError) -> Value
     ) throws(MarkingError) -> Committed<Value> {
-        try order.withLock { sequence throws(MarkingError) -> Committed<Value> in
-            var changeset = Changeset()
-            let value = try rule(&changeset)
-            guard !changeset.isEmpty else { return Committed(value: value, sequence: sequence) }
-            try write(changeset, sequence: sequence + 1, durability: durability)
-            sequence += 1
-            published.store(sequence, ordering: .releasing)
-            observer.withLock { $0 }?(changeset, sequence)
-            return Committed(value: value, sequence: sequence)
+        let log = self.log.withLock { $0 }
+        return try order.withLock { state throws(MarkingError) -> Committed<Value> in
+            while true {
+                if let log { try catchUp(&state, from: log, upTo: try log.lastSequence()) }
+                var changeset = Changeset()
+                let value = try rule(&changeset)
+                guard !changeset.isEmpty else { return Committed(value: value, sequence: state.sequence) }
+                var sequence = state.sequence + 1
+                if let log {
+                    // Each frame only right after the one before: the frames of one
+                    // changeset are consecutive, or the append fails and nothing of
+                    // it is applied anywhere.
+                    var last = state.position
+                    do throws(LogAppendError) {
+                        for frame in LogFrame.split(changeset.encoded(), maximumBytes: log.maximumMessageBytes) {
+                            last = try log.append(frame, expectedLast: last)
+                        }
+                    } catch {
+                        switch error {
+                        case .moved: continue
+                        case .failed(let failure): throw failure
+                        }
+                    }
+                    sequence = last
+                    state.position = last
+                    state.assembly = LogFrame.Assembly()
+                }
+                try write(changeset, sequence: sequence, durability: durability)
+                state.sequence = sequence
+                published.store(sequence, ordering: .releasing)
+                observer.withLock { $0 }?(changeset, sequence)
+                return Committed(value: value, sequence: sequence)
+            }
         }
+    }
+
+    /// Applies what other replicas appended to the log, waiting up to `wait` for the
+    /// first new message; returns the applied sequence. The log is read outside the
+    /// commit order, so a replica waiting for news never holds up its own writers.
+    @discardableResult
+    public func catchUp(wait: Duration = .zero) throws(MarkingError) -> UInt64 {
+        guard let log = self.log.withLock({ $0 }) else { return appliedSequence }
+        let position = order.withLock { $0.position }
+        let messages = try log.read(after: position, limit: 1_024, wait: wait)
+        guard !messages.isEmpty else { return appliedSequence }
+        return try order.withLock { state throws(MarkingError) -> UInt64 in
+            try apply(messages, to: &state)
+            return state.sequence
+        }
+    }
+
+    /// Waits until the applied sequence is at least `sequence` (a write another
+    /// replica acknowledged), catching up meanwhile; `false` after `timeout`.
+    public func wait(for sequence: UInt64, timeout: Duration) throws(MarkingError) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while appliedSequence < sequence {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            try catchUp(wait: min(left, .milliseconds(200)))
+        }
+        return true
+    }
+
+    /// Reads and applies the log up to `last`, under the commit order.
+    private func catchUp(_ state: inout State, from log: any ChangesetLog, upTo last: UInt64) throws(MarkingError) {
+        while state.position < last {
+            let messages = try log.read(after: state.position, limit: 1_024, wait: .seconds(2))
+            guard !messages.isEmpty else {
+                throw MarkingError(.store, "the log holds messages up to \(last), but none after \(state.position) could be read")
+            }
+            try apply(messages, to: &state)
+        }
+    }
+
+    /// Applies complete changesets among `messages` (those after the position), in order.
+    private func apply(_ messages: [LogMessage], to state: inout State) throws(MarkingError) {
+        var applied = false
+        for message in messages where message.sequence > state.position {
+            state.position = message.sequence
+            guard let bytes = try state.assembly.add(message.bytes) else { continue }
+            let changeset = try Changeset(decoding: bytes)
+            try write(changeset, sequence: message.sequence, durability: .synced)
+            for range in changeset.emissions { try materialize(range) }
+            state.sequence = message.sequence
+            published.store(message.sequence, ordering: .releasing)
+            observer.withLock { $0 }?(changeset, message.sequence)
+            applied = true
+        }
+        if applied { for body in remoteApplied.withLock({ $0 }) { body() } }
     }
 
     /// Applies a changeset built elsewhere (by a rule on another replica, read back
@@ -97,6 +208,7 @@ public final class Committer: Sendable {
     /// applied sequence, then the records of its emission ranges.
     @discardableResult
     public func apply(_ changeset: Changeset, durability: Durability = .synced) throws(MarkingError) -> UInt64 {
+        precondition(log.withLock { $0 } == nil, "a replica applies changesets from its log, not by hand")
         let sequence = try commit(durability) { (pending: inout Changeset) throws(MarkingError) in
             pending = changeset
         }.sequence

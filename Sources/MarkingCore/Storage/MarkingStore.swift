@@ -67,6 +67,8 @@ public final class MarkingStore: Sendable {
         signer = TailSigner(keys: keys)
         committer = Committer(database: database, families: families)
         try committer.loadAppliedSequence()
+        // Ids taken by other replicas arrive with their changesets: read them anew.
+        committer.onRemoteApply { [weak self] in self?.reloadSequences() }
     }
 
     /// Closes the store. Acknowledged writes are already durable; this releases the lock.
