@@ -91,9 +91,12 @@ public final class JobEngine: Sendable {
     }
 
     /// Checks what a document's fields alone cannot tell: the size of its code list,
-    /// and that its participants are registered.
+    /// and (under the commit order, from ``open(_:)``) that its participants are registered.
     private func validate(_ command: DocumentCommand) throws(MarkingError) {
         try command.validateCodeCount()
+    }
+
+    private func validateParticipants(_ command: DocumentCommand) throws(MarkingError) {
         guard try directory.participant(command.participant) != nil else {
             throw MarkingError(.invalidInput, "participant \(command.participant) is not registered")
         }
@@ -106,6 +109,7 @@ public final class JobEngine: Sendable {
     /// stores a new `IN_PROGRESS` document (and its in-flight marker) durably.
     private func open(_ command: DocumentCommand) throws(MarkingError) -> (Document, Bool) {
         try store.committer.commit { changeset throws(MarkingError) -> (Document, Bool) in
+            try validateParticipants(command)
             if let id = try store.documentID(participant: command.participant, number: command.number), let document = try document(id) {
                 return (document, false)
             }

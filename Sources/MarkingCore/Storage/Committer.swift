@@ -154,12 +154,13 @@ public final class Committer: Sendable {
     @discardableResult
     public func catchUp(wait: Duration = .zero) throws(MarkingError) -> UInt64 {
         guard let log = self.log.withLock({ $0 }) else { return appliedSequence }
-        let position = order.withLock { $0.position }
-        let messages = try log.read(after: position, limit: 1_024, wait: wait)
-        guard !messages.isEmpty else { return appliedSequence }
-        return try order.withLock { state throws(MarkingError) -> UInt64 in
-            try apply(messages, to: &state)
-            return state.sequence
+        var wait = wait
+        while true {
+            let position = order.withLock { $0.position }
+            let messages = try log.read(after: position, limit: 1_024, wait: wait)
+            guard !messages.isEmpty else { return appliedSequence }
+            try order.withLock { state throws(MarkingError) in try apply(messages, to: &state) }
+            wait = .zero
         }
     }
 
