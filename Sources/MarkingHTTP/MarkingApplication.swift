@@ -11,11 +11,26 @@ public enum MarkingApplication {
         router.add(middleware: MetricsMiddleware(metrics: service.metrics))
         router.add(middleware: AuditMiddleware(trail: service.audit))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: RegistrySequenceMiddleware(service: service))
         let api = router.group("api/v1")
         api.get("health") { _, _ in
             let store = service.store
             let applied = try await service.blocking { try store.readAppliedSequence() }
-            return try JSONAnswer.response(Health(status: "ok", appliedSequence: applied))
+            var health = Health(status: "ok", appliedSequence: applied)
+            if let replication = service.replication {
+                let status = try await service.blocking { replication.status() }
+                health.node = replication.node
+                health.logSequence = status.logLast
+                health.lag = status.logLast.map { $0 > applied ? $0 - applied : 0 }
+                health.logReachable = status.reachable
+            }
+            return try JSONAnswer.response(health)
+        }
+        api.get("registry/digest") { request, _ in
+            guard case .admin = try await service.caller(of: request) else { throw Problem("auth.admin_only") }
+            let store = service.store
+            let (sequence, digest) = try await service.blocking { try store.digestAtSequence() }
+            return try JSONAnswer.response(RegistryDigest(node: service.replication?.node, sequence: sequence, digest: digest))
         }
         ParticipantRoutes(service: service).add(to: api)
         CodeRoutes(service: service).add(to: api)
@@ -72,9 +87,31 @@ public enum MarkingApplication {
     static let serverName = "marking-server"
 }
 
-/// The answer of `GET /health`: the store answers, and how many changesets it holds.
+/// The answer of `GET /health`: the store answers, and how many changesets it holds;
+/// in a cluster also the node, the log's last sequence, the lag behind it, and
+/// whether the log answers.
 struct Health: Codable, Sendable {
     var status: String
     /// The registry's applied sequence (``MarkingStore/appliedSequence``), read from the store.
     var appliedSequence: UInt64
+    var node: String?
+    var logSequence: UInt64?
+    var lag: UInt64?
+    var logReachable: Bool?
+}
+
+/// The answer of `GET /registry/digest`: the digest of the registry at a sequence,
+/// which replicas that converged share.
+struct RegistryDigest: Codable, Sendable {
+    var node: String?
+    var sequence: UInt64
+    var digest: String
+}
+
+/// What `GET /health` shows of a replica's place in its cluster.
+public protocol ReplicationStatus: Sendable {
+    /// The node's name.
+    var node: String { get }
+    /// The applied sequence, the log's last sequence when it answers, and whether it does.
+    func status() -> (applied: UInt64, logLast: UInt64?, reachable: Bool)
 }

@@ -8,6 +8,8 @@ import OwnershipBatch
 /// register, the token registry and the admin token. One per server process.
 public final class MarkingService: Sendable {
     public let store: MarkingStore
+    /// The replica's place in its cluster; `nil` for a single node.
+    public let replication: (any ReplicationStatus)?
     public let emitter: Emitter
     public let participants: ParticipantDirectory
     public let tokens: TokenRegistry
@@ -37,9 +39,11 @@ public final class MarkingService: Sendable {
     /// as interrupted (see ``Emitter``). `maximumUploads` caps the streamed code lists
     /// received or run at once.
     public init(
-        store: MarkingStore, admin: AdminToken, workers: StoreWorkers = StoreWorkers(), maximumUploads: Int = UploadSlots.defaultLimit
+        store: MarkingStore, admin: AdminToken, workers: StoreWorkers = StoreWorkers(), maximumUploads: Int = UploadSlots.defaultLimit,
+        replication: (any ReplicationStatus)? = nil
     ) throws(MarkingError) {
         self.store = store
+        self.replication = replication
         self.emitter = try Emitter(store: store)
         self.participants = ParticipantDirectory(store: store)
         self.tokens = TokenRegistry(store: store)

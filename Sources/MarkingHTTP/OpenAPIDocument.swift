@@ -11,6 +11,10 @@ info:
     Emission, public check, documents and participants of the goods-marking engine.
     Tokens go in `Authorization: Bearer TOKEN`. Errors are `application/problem+json`
     with a stable `code`; `title` and `detail` follow `Accept-Language` (kk, ru, en; ru by default).
+    Every answer of the router carries `X-Registry-Sequence`, the registry's applied sequence
+    (after a write, at least the sequence it was committed at). A request with
+    `X-Registry-Min-Sequence: N` is answered once the replica has applied N (read-your-writes
+    across replicas), or `503 registry.lagging` after 5 s.
 servers:
   - url: /api/v1
 components:
@@ -101,9 +105,17 @@ components:
 paths:
   /health:
     get:
-      summary: The store answers; `appliedSequence` is the number of changesets the registry holds.
+      summary: "The store answers; `appliedSequence` is the registry's applied sequence. In a cluster also `node`, `logSequence` (the log's last), `lag` and `logReachable`."
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+  /registry/digest:
+    get:
+      summary: "The SHA-256 digest of the whole registry at `sequence` (admin): replicas that converged share it (`marking-server cluster verify`)."
+      security: [{bearer: []}]
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
   /metrics:
     get:
       summary: Prometheus text format metrics.

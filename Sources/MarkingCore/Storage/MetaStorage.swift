@@ -3,9 +3,11 @@
 /// | key | value |
 /// |---|---|
 /// | `applied` | the registry's applied sequence: UInt64, big-endian (see ``Committer``) |
+/// | `cluster` | the identity of the cluster whose log this store replicates (local: written by each replica itself, not through the log) |
 /// | `seq:` + name | the last id handed out of sequence *name* (`order`, `document`, `package`, `participant`, `token`, `violation`): UInt64, little-endian |
 enum MetaKeys {
     static let applied = Array("applied".utf8)
+    static let cluster = Array("cluster".utf8)
 
     static func sequence(_ name: String) -> [UInt8] { Array("seq:\(name)".utf8) }
 
@@ -69,6 +71,17 @@ extension MarkingStore {
     /// Forgets the cached sequences, after changesets from elsewhere were applied.
     public func reloadSequences() {
         sequences.withLock { $0 = [:] }
+    }
+
+    /// The cluster this store is a replica of, `nil` for a single-node store.
+    public func clusterIdentity() throws(MarkingError) -> String? {
+        try read { try database.get(MetaKeys.cluster, in: families[.meta]) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Records that this store is a replica of cluster `identity`, so that it is never
+    /// opened as a replica of another. A local fact of this copy, written directly.
+    public func recordClusterIdentity(_ identity: String) throws(MarkingError) {
+        try read { try database.put(MetaKeys.cluster, Array(identity.utf8), in: families[.meta], sync: true) }
     }
 
     /// The registry's applied sequence: the number of changesets it holds.

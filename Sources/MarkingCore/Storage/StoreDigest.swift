@@ -8,10 +8,18 @@ extension MarkingStore {
     /// they hold the same registry (and the same applied sequence). Replicas compare
     /// digests to prove they converged; it reads the whole store.
     public func digest() throws(MarkingError) -> String {
-        try read { () throws -> String in
+        try digestAtSequence().digest
+    }
+
+    /// ``digest()`` of one consistent state, with the applied sequence of that state:
+    /// read from a snapshot, so changesets applied meanwhile are not half in it.
+    public func digestAtSequence() throws(MarkingError) -> (sequence: UInt64, digest: String) {
+        try read { () throws -> (sequence: UInt64, digest: String) in
+            let snapshot = try Snapshot(of: database)
+            let sequence = try database.get(MetaKeys.applied, in: families[.meta], snapshot: snapshot).flatMap(MetaKeys.decodeSequence) ?? 0
             var hasher = SHA256()
             for family in StoreFamily.allCases {
-                let cursor = try Cursor(database, family: families[family])
+                let cursor = try Cursor(database, family: families[family], snapshot: snapshot)
                 var entries: UInt64 = 0
                 while cursor.isValid {
                     cursor.withEntry { key, value in
@@ -28,7 +36,7 @@ extension MarkingStore {
                 try cursor.checkStatus()
                 withUnsafeBytes(of: entries.bigEndian) { hasher.update(bufferPointer: $0) }
             }
-            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return (sequence, hasher.finalize().map { String(format: "%02x", $0) }.joined())
         }
     }
 }

@@ -1,0 +1,40 @@
+import HTTPTypes
+import Hummingbird
+import MarkingCore
+
+/// Read-your-writes across replicas: every answer carries the registry's applied
+/// sequence (`X-Registry-Sequence`), which after a write is at least the sequence the
+/// write was committed at; a request that names one (`X-Registry-Min-Sequence`, e.g.
+/// the sequence another replica answered a write with) is answered only once this
+/// replica has applied it, waiting at most ``maximumWait`` (then `503 registry.lagging`).
+struct RegistrySequenceMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    static let sequenceHeader = HTTPField.Name("X-Registry-Sequence")!
+    static let minimumHeader = HTTPField.Name("X-Registry-Min-Sequence")!
+    static let maximumWait = Duration.seconds(5)
+
+    let service: MarkingService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let store = service.store
+        if let text = request.headers[Self.minimumHeader] {
+            guard let wanted = UInt64(text) else {
+                throw Problem(
+                    "request.wrong_type", detail: "X-Registry-Min-Sequence must be a whole number",
+                    errors: [.init(pointer: "X-Registry-Min-Sequence", code: "request.wrong_type")])
+            }
+            if store.appliedSequence < wanted {
+                let reached = try await service.blocking { try store.committer.wait(for: wanted, timeout: Self.maximumWait) }
+                guard reached else {
+                    throw Problem(
+                        "registry.lagging",
+                        detail: "this replica has applied the registry up to \(store.appliedSequence), not yet \(wanted); retry, or ask another replica",
+                        retryAfter: 1)
+                }
+            }
+        }
+        var response = try await next(request, context)
+        response.headers[Self.sequenceHeader] = String(store.appliedSequence)
+        return response
+    }
+}
