@@ -90,6 +90,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RocksDBTests", dependencies: ["RocksDB"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATS"]),
         .testTarget(
             name: "MarkingCoreTests",
             dependencies: ["MarkingCore", "RocksDB", .product(name: "Crypto", package: "swift-crypto")]

@@ -66,9 +66,15 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
         public var detail: String?
 
         public var description: String {
-            var parts = ["status \(status) (\(statusText))"]
+            guard let detail, !detail.isEmpty else { return summary }
+            return "\(summary): \(detail)"
+        }
+
+        /// The status and JetStream code without the text (which the error's
+        /// message already carries).
+        var summary: String {
+            var parts = ["status \(status) \(statusText)"]
             if let jetStreamCode { parts.append("jetstream \(jetStreamCode)") }
-            if let detail, !detail.isEmpty { parts.append(detail) }
             return parts.joined(separator: ", ")
         }
     }
@@ -93,7 +99,7 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         guard let cause else { return "\(message) [\(code)]" }
-        return "\(message) [\(code)] (\(cause))"
+        return "\(message) [\(code)] (\(cause.summary))"
     }
 }
 
@@ -114,7 +120,7 @@ extension NATSError {
 
     init(status: natsStatus, jsCode: jsErrCode = jsErrCode(rawValue: 0), context: String) {
         var lastStatus = NATS_OK
-        let text = nats_GetLastError(&lastStatus).map { String(cString: $0) }
+        let text = nats_GetLastError(&lastStatus).map { Self.withoutSourceLocation(String(cString: $0)) }
         // Some calls return a status without recording an error text; a text left by
         // an earlier failure on this thread would then mislead.
         let detail = lastStatus == status ? text : nil
@@ -130,6 +136,15 @@ extension NATSError {
             actual = UInt64(detail[detail.index(after: colon)...].trimmingCharacters())
         }
         self.init(code: code, message: message, cause: cause, actualLastSequence: actual)
+    }
+
+    /// nats.c prefixes its error texts with where they were raised, e.g.
+    /// "(js.c:535): wrong last sequence: 2"; the location means nothing to a reader.
+    private static func withoutSourceLocation(_ text: String) -> String {
+        guard text.hasPrefix("("), let end = text.firstIndex(of: ")"),
+            text[text.index(after: end)...].hasPrefix(": ")
+        else { return text }
+        return String(text[text.index(end, offsetBy: 3)...])
     }
 
     private static func code(status: natsStatus, jsCode: Int) -> Code {
