@@ -128,7 +128,9 @@ public final class JetStream: @unchecked Sendable {
     ///     ``NATSError/actualLastSequence``.
     ///   - messageID: a `Nats-Msg-Id`: a second publish with the same ID within the
     ///     stream's duplicate window is not stored again and returns the first one's
-    ///     sequence, so a publish that timed out can be retried safely.
+    ///     sequence, so a publish that timed out can be retried safely. The server
+    ///     checks it before the expected last sequence, so a retry of a publish that
+    ///     did land returns its sequence rather than a mismatch.
     ///   - headers: more headers stored with the message.
     ///   - timeout: overrides ``requestTimeout``. ``NATSError/Code/timeout`` and
     ///     ``NATSError/Code/disconnected`` leave the outcome unknown.

@@ -79,8 +79,11 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What went wrong, for code to switch over.
     public var code: Code
+    /// What went wrong, for people: the operation and the library's or server's text.
     public var message: String
+    /// What nats.c reported; `nil` for errors raised by this module itself.
     public var cause: Cause?
     /// For ``Code/wrongLastSequence``: the stream's last sequence as the server saw it.
     public var actualLastSequence: UInt64?
@@ -123,7 +126,13 @@ extension NATSError {
         let text = nats_GetLastError(&lastStatus).map { Self.withoutSourceLocation(String(cString: $0)) }
         // Some calls return a status without recording an error text; a text left by
         // an earlier failure on this thread would then mislead.
-        let detail = lastStatus == status ? text : nil
+        var detail = lastStatus == status ? text : nil
+        if status == NATS_NO_RESPONDERS {
+            // nats.c's "No responders available for request" names no cause.
+            detail = jsCode == JSNotEnabledErr
+                ? "JetStream is not enabled on the server"
+                : "no responder (no stream leader right now, or JetStream is not enabled)"
+        }
         let js = Int(jsCode.rawValue)
         let cause = Cause(
             status: Int(status.rawValue), statusText: String(cString: natsStatus_GetText(status)),

@@ -226,6 +226,34 @@ struct JetStreamClusterTests {
         #expect(none?.code == .invalidArgument)
     }
 
+    @Test func aServerWithoutJetStreamIsATypedError() throws {
+        try withCluster(size: 1, jetStream: false) { server in
+            var options = ConnectionOptions()
+            options.requestTimeout = .seconds(2)
+            let connection = try NATSConnection(urls: server.urls, options: options)
+            defer { connection.close() }
+            let jetStream = try connection.jetStream()
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = #expect(throws: NATSError.self) { try jetStream.ensureStream(registry()) }
+            #expect(error?.code == .unavailable)
+            #expect(clock.now - start < .seconds(3))
+            print("without JetStream: \(error.map(String.init(describing:)) ?? "-")")
+        }
+    }
+
+    @Test func threeReplicasOnOneServerIsRefused() throws {
+        try withCluster(size: 1) { server in
+            let connection = try NATSConnection(urls: server.urls)
+            defer { connection.close() }
+            let jetStream = try connection.jetStream()
+            let error = #expect(throws: NATSError.self) { try jetStream.ensureStream(registry()) }
+            #expect(error?.code == .invalidStreamConfig)
+            print("3 replicas on one server: \(error.map(String.init(describing:)) ?? "-")")
+            #expect(try jetStream.ensureStream(registry(replicas: 1)).cluster?.leader == nil)
+        }
+    }
+
     @Test func aSilentServerFailsWithinTheConnectTimeout() throws {
         // Something listens but never speaks NATS (a wrong port, a hung process).
         let listener = try SilentListener()

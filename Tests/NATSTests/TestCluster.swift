@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Three nats-server processes with JetStream, clustered over loopback routes, each
-/// with its own store folder under one temporary folder.
+/// with its own store folder under one temporary folder (or, for the tests of a
+/// misconfigured cluster, one server, possibly without JetStream).
 ///
 /// Ports are picked free by the kernel, so tests may run while a development cluster
 /// (scripts/cluster.sh) is up. Servers are started with posix_spawn so a test can
@@ -23,31 +24,37 @@ final class TestCluster: Sendable {
 
     let directory: String
     let nodes: [Node]
+    let jetStream: Bool
     private let watchdog: pid_t
 
     var urls: [String] { nodes.map(\.url) }
 
-    /// Starts three nodes; call ``waitUntilReady(timeout:)`` before using them.
-    init() throws {
+    /// Starts the nodes; call ``waitUntilReady(timeout:)`` before using them.
+    init(size: Int = 3, jetStream: Bool = true) throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("nats-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let ports = try freePorts(6)
-        let names = ["n1", "n2", "n3"]
-        let routes = (0..<3).map { "nats://127.0.0.1:\(ports[3 + $0])" }.joined(separator: ",")
+        let ports = try freePorts(2 * size)
+        let names = (1...size).map { "n\($0)" }
+        let routes = (0..<size).map { "nats://127.0.0.1:\(ports[size + $0])" }.joined(separator: ",")
         let clusterName = "test-\(UUID().uuidString.prefix(8))"
         var nodes: [Node] = []
         for (index, name) in names.enumerated() {
             let store = directory + "/" + name
             try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
-            let arguments = [
-                "nats-server", "-js", "-sd", store, "-a", "127.0.0.1", "-p", String(ports[index]),
-                "-n", name, "--cluster_name", clusterName,
-                "--cluster", "nats://127.0.0.1:\(ports[3 + index])", "--routes", routes,
+            var arguments = [
+                "nats-server", "-a", "127.0.0.1", "-p", String(ports[index]), "-n", name,
                 "-l", directory + "/\(name).log",
             ]
+            if jetStream { arguments += ["-js", "-sd", store] }
+            if size > 1 {
+                arguments += [
+                    "--cluster_name", clusterName, "--cluster", "nats://127.0.0.1:\(ports[size + index])",
+                    "--routes", routes,
+                ]
+            }
             let pid = try spawn(executable: try natsServerPath(), arguments: arguments)
-            nodes.append(Node(name: name, clientPort: ports[index], clusterPort: ports[3 + index], pid: pid))
+            nodes.append(Node(name: name, clientPort: ports[index], clusterPort: ports[size + index], pid: pid))
         }
         let pids = nodes.map { String($0.pid) }.joined(separator: " ")
         let script = """
@@ -57,10 +64,12 @@ final class TestCluster: Sendable {
         self.watchdog = try spawn(executable: "/bin/sh", arguments: ["sh", "-c", script])
         self.directory = directory
         self.nodes = nodes
+        self.jetStream = jetStream
     }
 
-    /// Waits until JetStream has a meta leader and all three servers as peers: a
-    /// stream with 3 replicas can be created (and is deleted again).
+    /// Waits until JetStream has a meta leader and every server as a peer: a stream
+    /// with one replica per server can be created (and is deleted again). Without
+    /// JetStream, until a client connects.
     func waitUntilReady(timeout: Duration = .seconds(30)) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -72,8 +81,10 @@ final class TestCluster: Sendable {
             do {
                 let connection = try NATSConnection(urls: urls)
                 defer { connection.close() }
+                guard self.jetStream else { return }
                 let jetStream = try connection.jetStream(requestTimeout: .seconds(2))
-                let probe = StreamConfig(name: "READY_PROBE", subjects: ["ready.probe"], replicas: 3, storage: .memory)
+                let probe = StreamConfig(
+                    name: "READY_PROBE", subjects: ["ready.probe"], replicas: nodes.count, storage: .memory)
                 _ = try jetStream.ensureStream(probe)
                 try jetStream.deleteStream(probe.name)
                 return
@@ -113,13 +124,14 @@ final class TestCluster: Sendable {
     }
 }
 
-/// Runs `body` with a ready three-node cluster that is killed afterwards, whether
-/// `body` returns or throws. A start that loses a port race is retried.
-func withCluster<R>(_ body: (TestCluster) throws -> R) throws -> R {
+/// Runs `body` with a ready cluster (three JetStream nodes unless told) that is
+/// killed afterwards, whether `body` returns or throws. A start that loses a port
+/// race is retried.
+func withCluster<R>(size: Int = 3, jetStream: Bool = true, _ body: (TestCluster) throws -> R) throws -> R {
     var attempt = 0
     while true {
         attempt += 1
-        let cluster = try TestCluster()
+        let cluster = try TestCluster(size: size, jetStream: jetStream)
         do {
             try cluster.waitUntilReady()
         } catch {
