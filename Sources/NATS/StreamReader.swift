@@ -13,19 +13,20 @@ import Synchronization
 /// the first message returned then has a sequence above the one asked for, which a
 /// replica treats as "bootstrap from a checkpoint".
 ///
-/// Calls are serialised by a lock; `@unchecked Sendable` because the C subscription
-/// is only touched under it.
+/// Reads are serialised by a lock; `@unchecked Sendable` because the C subscription
+/// is only touched under it. ``nextSequence`` and ``pending`` are atomics, so a
+/// health check reads them without waiting for a read in progress.
 public final class StreamReader: @unchecked Sendable {
     private struct State {
         var subscription: OpaquePointer?
-        var nextSequence: UInt64
-        var pending: UInt64 = 0
         var closed = false
     }
 
     private let jetStream: JetStream
     private let heartbeat: Duration
     private let state: Mutex<State>
+    private let next = Atomic<UInt64>(0)
+    private let lag = Atomic<UInt64>(0)
     /// The stream read.
     public let stream: String
     /// The subject filter.
@@ -40,7 +41,8 @@ public final class StreamReader: @unchecked Sendable {
         self.heartbeat = heartbeat
         let start = max(sequence, 1)
         let subscription = try Self.subscribe(jetStream, stream, subject, start, heartbeat)
-        state = Mutex(State(subscription: subscription, nextSequence: start))
+        state = Mutex(State(subscription: subscription))
+        next.store(start, ordering: .releasing)
     }
 
     deinit {
@@ -49,13 +51,13 @@ public final class StreamReader: @unchecked Sendable {
 
     /// The sequence the next message returned will have at least.
     public var nextSequence: UInt64 {
-        state.withLock { $0.nextSequence }
+        next.load(ordering: .acquiring)
     }
 
     /// How many messages the stream held after the last one returned, when it was
     /// delivered: the reader's lag behind the log.
     public var pending: UInt64 {
-        state.withLock { $0.pending }
+        lag.load(ordering: .acquiring)
     }
 
     /// Up to `maxMessages` messages in order, waiting at most `wait` for the first;
@@ -67,7 +69,7 @@ public final class StreamReader: @unchecked Sendable {
                 throw NATSError(code: .closed, message: "the reader of \(stream) is closed")
             }
             if state.subscription == nil {
-                state.subscription = try Self.subscribe(jetStream, stream, subject, state.nextSequence, heartbeat)
+                state.subscription = try Self.subscribe(jetStream, stream, subject, nextSequence, heartbeat)
             }
             var messages: [StreamMessage] = []
             var timeout = wait.wholeMilliseconds
@@ -92,10 +94,10 @@ public final class StreamReader: @unchecked Sendable {
                 guard natsMsg_GetMetaData(&meta, message) == NATS_OK, let meta else { continue }
                 defer { jsMsgMetaData_Destroy(meta) }
                 let sequence = meta.pointee.Sequence.Stream
-                state.pending = meta.pointee.NumPending
-                guard sequence >= state.nextSequence else { continue }
+                lag.store(meta.pointee.NumPending, ordering: .releasing)
+                guard sequence >= nextSequence else { continue }
                 messages.append(StreamMessage(copying: message, sequence: sequence, timestampNanoseconds: meta.pointee.Timestamp))
-                state.nextSequence = sequence + 1
+                next.store(sequence + 1, ordering: .releasing)
             }
             return messages
         }
