@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Emitter", targets: ["Emitter"]),
         .library(name: "OwnershipBatch", targets: ["OwnershipBatch"]),
         .library(name: "RocksDB", targets: ["RocksDB"]),
+        .library(name: "NATS", targets: ["NATS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
@@ -30,6 +31,12 @@ let package = Package(
             providers: [.apt(["librocksdb-dev"])]
         ),
         .target(name: "RocksDB", dependencies: ["CRocksDB"]),
+        .systemLibrary(
+            name: "CNATS",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]
+        ),
+        .target(name: "NATS", dependencies: ["CNATS"]),
         .target(
             name: "MarkingCore",
             dependencies: [
@@ -86,6 +93,7 @@ let package = Package(
         // collecting sinks): one copy instead of one per target.
         .target(name: "TestSupport", dependencies: ["MarkingCore", "Emitter", "RocksDB"], path: "Tests/TestSupport"),
         .testTarget(name: "RocksDBTests", dependencies: ["RocksDB", "TestSupport"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATS"]),
         .testTarget(
             name: "MarkingCoreTests",
             dependencies: ["MarkingCore", "RocksDB", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building the engine needs on a fresh Debian machine, where missing:
-# RocksDB's C library and headers, and pkg-config to find them. Swift itself must be
-# on PATH (see README).
+# RocksDB's C library and headers, the NATS C client library and headers (cluster
+# mode), nats-server (the JetStream cluster the cluster tests and scripts/cluster.sh
+# start), and pkg-config to find the libraries. Swift itself must be on PATH (see
+# README).
 set -euo pipefail
 missing=()
 dpkg -s librocksdb-dev >/dev/null 2>&1 || missing+=(librocksdb-dev)
+dpkg -s libnats-dev >/dev/null 2>&1 || missing+=(libnats-dev)
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}" >&2
