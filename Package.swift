@@ -37,6 +37,7 @@ let package = Package(
             providers: [.apt(["libnats-dev"])]
         ),
         .target(name: "NATS", dependencies: ["CNATS"]),
+        .target(name: "Cluster", dependencies: ["MarkingCore", "NATS"]),
         .target(
             name: "MarkingCore",
             dependencies: [
@@ -72,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
+                "Cluster",
                 "MarkingCore", "Emitter", "OwnershipBatch", "ConsoleProgress", "MarkingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,9 +93,13 @@ let package = Package(
         ),
         // Fixtures shared by the test targets (temporary stores, valid BINs and SSCCs,
         // collecting sinks): one copy instead of one per target.
-        .target(name: "TestSupport", dependencies: ["MarkingCore", "Emitter", "RocksDB"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MarkingCore", "Emitter", "RocksDB", "NATS"], path: "Tests/TestSupport"),
         .testTarget(name: "RocksDBTests", dependencies: ["RocksDB", "TestSupport"]),
-        .testTarget(name: "NATSTests", dependencies: ["NATS"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATS", "TestSupport"]),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "NATS", "TestSupport"]
+        ),
         .testTarget(
             name: "MarkingCoreTests",
             dependencies: ["MarkingCore", "RocksDB", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]

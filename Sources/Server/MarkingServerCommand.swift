@@ -11,7 +11,7 @@ struct MarkingServerCommand: AsyncParsableCommand {
         abstract: "The marking engine: issues, stores and checks marking codes on an embedded store.",
         subcommands: [
             EmitCommand.self, CheckCommand.self, JobCommand.self, ShipmentCommand.self, ParticipantsCommand.self, KeysCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, ClusterCommand.self,
         ]
     )
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Logging
 import MarkingCore
@@ -21,6 +22,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: any free port, printed at start).")
     var port: Int = 8080
 
+    @Option(help: "Run as a replica of a cluster: the NATS JetStream servers holding the registry's log, nats://HOST:PORT[,nats://HOST:PORT...].")
+    var cluster: String?
+
+    @Option(help: "This replica's name in the cluster (with --cluster).")
+    var node: String?
+
     func run() async throws {
         guard (0...65535).contains(port) else { throw fail("port \(port) is out of range 0...65535") }
         let markingStore = try reportingErrors { try MarkingStore(dataFolder: store.data, keyFile: store.keys) }
@@ -31,7 +38,19 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        let service = try reportingErrors { try MarkingService(store: markingStore, admin: admin) }
+        var replica: Replica?
+        if let cluster {
+            guard let node else { throw fail("--cluster needs --node NAME, this replica's name") }
+            do {
+                replica = try Replica(store: markingStore, urls: cluster.split(separator: ",").map(String.init), node: node)
+            } catch {
+                throw fail(error.message)
+            }
+        } else if node != nil {
+            throw fail("--node names a replica of a cluster: give --cluster too")
+        }
+        defer { replica?.stop() }
+        let service = try reportingErrors { try MarkingService(store: markingStore, admin: admin, replication: replica) }
         // Runs before the store's own close: documents still running finish first.
         defer { service.close() }
         var logger = Logger(label: "marking-server")

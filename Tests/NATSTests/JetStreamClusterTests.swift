@@ -1,5 +1,6 @@
 import Foundation
 import NATS
+import TestSupport
 import Testing
 
 /// The JetStream behaviour the replicated registry relies on, against a real

@@ -13,24 +13,25 @@ import Glibc
 /// (scripts/cluster.sh) is up. Servers are started with posix_spawn so a test can
 /// SIGKILL exactly one of them; a watchdog shell kills them all and removes the
 /// folder if the test process dies without running ``stop()`` (a crash, a kill).
-final class TestCluster: Sendable {
-    struct Node: Sendable {
-        let name: String
-        let clientPort: Int
-        let clusterPort: Int
-        let pid: pid_t
-        var url: String { "nats://127.0.0.1:\(clientPort)" }
+public final class TestCluster: Sendable {
+    /// One nats-server process.
+    public struct Node: Sendable {
+        public let name: String
+        public let clientPort: Int
+        public let clusterPort: Int
+        public let pid: pid_t
+        public var url: String { "nats://127.0.0.1:\(clientPort)" }
     }
 
-    let directory: String
-    let nodes: [Node]
-    let jetStream: Bool
+    public let directory: String
+    public let nodes: [Node]
+    public let jetStream: Bool
     private let watchdog: pid_t
 
-    var urls: [String] { nodes.map(\.url) }
+    public var urls: [String] { nodes.map(\.url) }
 
     /// Starts the nodes; call ``waitUntilReady(timeout:)`` before using them.
-    init(size: Int = 3, jetStream: Bool = true) throws {
+    public init(size: Int = 3, jetStream: Bool = true) throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("nats-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -70,7 +71,7 @@ final class TestCluster: Sendable {
     /// Waits until JetStream has a meta leader and every server as a peer: a stream
     /// with one replica per server can be created (and is deleted again). Without
     /// JetStream, until a client connects.
-    func waitUntilReady(timeout: Duration = .seconds(30)) throws {
+    public func waitUntilReady(timeout: Duration = .seconds(30)) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var lastError: (any Error)?
@@ -97,7 +98,7 @@ final class TestCluster: Sendable {
     }
 
     /// Sends `signal` (SIGKILL unless told) to the node called `name` and reaps it.
-    func kill(_ name: String, signal: Int32 = SIGKILL) {
+    public func kill(_ name: String, signal: Int32 = SIGKILL) {
         guard let node = nodes.first(where: { $0.name == name }) else { return }
         Glibc.kill(node.pid, signal)
         var status: Int32 = 0
@@ -105,7 +106,7 @@ final class TestCluster: Sendable {
     }
 
     /// Kills every node and the watchdog and removes the folder.
-    func stop() {
+    public func stop() {
         for node in nodes {
             Glibc.kill(node.pid, SIGKILL)
             var status: Int32 = 0
@@ -119,7 +120,7 @@ final class TestCluster: Sendable {
         }
     }
 
-    func log(of name: String) -> String {
+    public func log(of name: String) -> String {
         (try? String(contentsOfFile: directory + "/\(name).log", encoding: .utf8))?.suffix(2000).description ?? ""
     }
 }
@@ -127,7 +128,7 @@ final class TestCluster: Sendable {
 /// Runs `body` with a ready cluster (three JetStream nodes unless told) that is
 /// killed afterwards, whether `body` returns or throws. A start that loses a port
 /// race is retried.
-func withCluster<R>(size: Int = 3, jetStream: Bool = true, _ body: (TestCluster) throws -> R) throws -> R {
+public func withCluster<R>(size: Int = 3, jetStream: Bool = true, _ body: (TestCluster) throws -> R) throws -> R {
     var attempt = 0
     while true {
         attempt += 1
@@ -181,11 +182,11 @@ private func spawn(executable: String, arguments: [String]) throws -> pid_t {
 
 /// A loopback TCP port that accepts connections (the kernel completes the handshake)
 /// but never sends a byte.
-final class SilentListener: Sendable {
-    let port: Int
+public final class SilentListener: Sendable {
+    public let port: Int
     private let fd: Int32
 
-    init() throws {
+    public init() throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -201,7 +202,7 @@ final class SilentListener: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func close() { _ = Glibc.close(fd) }
+    public func close() { _ = Glibc.close(fd) }
 }
 
 /// `count` distinct loopback ports that were free a moment ago.

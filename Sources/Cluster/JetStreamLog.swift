@@ -1,0 +1,91 @@
+import MarkingCore
+import NATS
+import Synchronization
+
+/// The registry's ``ChangesetLog`` on a NATS JetStream stream: Raft-replicated on
+/// the NATS servers, so an append is acknowledged only once a quorum stored it.
+///
+/// One stream, one subject. Appends carry JetStream's stream-level
+/// `Nats-Expected-Last-Sequence` (the subject-level variant had a clustered-stream
+/// bug in nats-server 2.9.15–2.9.20, nats-io/nats-server#4320), which is what makes
+/// the log's order the one order of writes across replicas.
+public final class JetStreamLog: ChangesetLog {
+    /// The stream every replica of a registry appends to and reads.
+    public static let stream = "REGISTRY"
+    public static let subject = "registry.changesets"
+    /// Messages are kept at most this large; a changeset above it goes as frames.
+    public static let messageBytes = 512 << 10
+
+    private let connection: NATSConnection
+    private let jetStream: JetStream
+    /// The reader of the stream, recreated when asked for another position.
+    private let reader = Mutex<StreamReader?>(nil)
+    public let maximumMessageBytes = JetStreamLog.messageBytes
+    /// The stream as it was found or created.
+    public let info: StreamInfo
+
+    /// Connects to the NATS servers at `urls` and finds (or creates) the stream
+    /// with `replicas` replicas. Throws ``ClusterError`` when no server answers or the
+    /// stream exists with another replica count.
+    public init(urls: [String], name: String, replicas: Int = 3) throws(ClusterError) {
+        var options = ConnectionOptions()
+        options.name = name
+        options.maxReconnectAttempts = nil
+        do {
+            connection = try NATSConnection(urls: urls, options: options)
+            jetStream = try connection.jetStream(requestTimeout: .seconds(5))
+            info = try jetStream.ensureStream(
+                StreamConfig(
+                    name: Self.stream, subjects: [Self.subject], replicas: replicas, maxMessageSize: Self.messageBytes + 1_024,
+                    duplicateWindow: .seconds(120), denyDelete: true))
+        } catch {
+            throw ClusterError(.unreachable, "cannot reach the log at \(urls.joined(separator: ",")): \(error.message)")
+        }
+        guard info.config.replicas == replicas else {
+            connection.close()
+            throw ClusterError(
+                .wrongReplicas,
+                "stream \(Self.stream) has \(info.config.replicas) replicas; the registry needs \(replicas)")
+        }
+    }
+
+    public func close() {
+        reader.withLock { $0?.close(); $0 = nil }
+        connection.close()
+    }
+
+    public func append(_ message: [UInt8], expectedLast: UInt64) throws(LogAppendError) -> UInt64 {
+        do {
+            return try jetStream.publish(subject: Self.subject, message, expectedLastSequence: expectedLast)
+        } catch where error.code == .wrongLastSequence {
+            throw .moved(actualLast: error.actualLastSequence ?? 0)
+        } catch {
+            throw .failed(MarkingError(.store, "the log refused the changeset: \(error.message)"))
+        }
+    }
+
+    public func lastSequence() throws(MarkingError) -> UInt64 {
+        do {
+            return try jetStream.streamInfo(Self.stream).lastSequence
+        } catch {
+            throw MarkingError(.store, "cannot read the log's last sequence: \(error.message)")
+        }
+    }
+
+    public func read(after sequence: UInt64, limit: Int, wait: Duration) throws(MarkingError) -> [LogMessage] {
+        do {
+            return try reader.withLock { reader throws(NATSError) -> [LogMessage] in
+                if reader == nil || reader!.nextSequence != sequence + 1 {
+                    reader?.close()
+                    reader = try jetStream.reader(stream: Self.stream, subject: Self.subject, from: sequence + 1)
+                }
+                return try reader!.next(maxMessages: limit, wait: wait).map { LogMessage(sequence: $0.sequence, bytes: $0.bytes) }
+            }
+        } catch {
+            throw MarkingError(.store, "cannot read the log after \(sequence): \(error.message)")
+        }
+    }
+
+    /// Whether the connection to a NATS server is up.
+    public var isReachable: Bool { connection.isConnected }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import MarkingHTTP
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `marking-server cluster verify`: asks every replica for the digest of its registry
+/// at one sequence and compares them.
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Tools for a replicated cluster.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare the registry digests of the replicas at the same sequence; exit 0 when they are equal.")
+
+        @Option(help: "The replicas' base URLs, http://HOST:PORT[,http://HOST:PORT...].")
+        var replicas: String
+
+        @Option(help: "The admin token (default: $\(AdminToken.environmentVariable)).")
+        var adminToken: String?
+
+        func run() async throws {
+            let urls = replicas.split(separator: ",").map(String.init)
+            guard urls.count >= 2 else { throw fail("--replicas needs at least two replicas to compare", code: 2) }
+            for url in urls where URL(string: url)?.scheme?.hasPrefix("http") != true || URL(string: url)?.host == nil {
+                throw fail("'\(url)' is not an http://HOST:PORT URL", code: 2)
+            }
+            guard let token = adminToken ?? ProcessInfo.processInfo.environment[AdminToken.environmentVariable] else {
+                throw fail("give --admin-token or set \(AdminToken.environmentVariable)", code: 2)
+            }
+            var digests = try await urls.asyncMap { try await Self.digest(at: $0, token: token, atLeast: 0) }
+            let target = digests.map(\.sequence).max() ?? 0
+            for (index, url) in urls.enumerated() where digests[index].sequence < target {
+                digests[index] = try await Self.digest(at: url, token: token, atLeast: target)
+            }
+            for (url, digest) in zip(urls, digests) {
+                print("\(url)  node \(digest.node ?? "-")  sequence \(digest.sequence)  \(digest.digest)")
+            }
+            let sequences = Set(digests.map(\.sequence)), values = Set(digests.map(\.digest))
+            guard sequences.count == 1 else {
+                throw fail("the replicas stand at different sequences (\(sequences.sorted())); writes went on meanwhile: run again")
+            }
+            guard values.count == 1 else { throw fail("the replicas differ at sequence \(target)") }
+            print("equal at sequence \(target)")
+        }
+
+        struct Digest: Decodable {
+            var node: String?
+            var sequence: UInt64
+            var digest: String
+        }
+
+        static func digest(at base: String, token: String, atLeast: UInt64) async throws -> Digest {
+            var request = URLRequest(url: URL(string: base + "/api/v1/registry/digest")!)
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            if atLeast > 0 { request.setValue(String(atLeast), forHTTPHeaderField: "X-Registry-Min-Sequence") }
+            request.timeoutInterval = 600
+            let (body, response): (Data, URLResponse)
+            do {
+                (body, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                throw fail("\(base) does not answer: \(error.localizedDescription)")
+            }
+            guard let status = (response as? HTTPURLResponse)?.statusCode, status == 200,
+                  let digest = try? JSONDecoder().decode(Digest.self, from: body)
+            else {
+                throw fail("\(base) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: body.prefix(300), as: UTF8.self))")
+            }
+            return digest
+        }
+    }
+}
+
+extension Array {
+    /// The elements mapped one after the other by an async function.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
+
+extension Replica: ReplicationStatus {}
