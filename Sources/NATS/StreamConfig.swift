@@ -50,6 +50,23 @@ public struct StreamConfig: Sendable, Hashable {
         self.denyDelete = denyDelete
     }
 
+    /// The settings in which this (existing) configuration differs from `wanted`,
+    /// one phrase each, e.g. "replicas 1, expected 3": what a caller prints when it
+    /// refuses to run on a stream it did not create. Empty when they agree on name,
+    /// subjects, replicas, maximum message size and storage.
+    public func differences(from wanted: StreamConfig) -> [String] {
+        var differences: [String] = []
+        func check<T: Equatable>(_ what: String, _ actual: T, _ expected: T, _ show: (T) -> String) {
+            if actual != expected { differences.append("\(what) \(show(actual)), expected \(show(expected))") }
+        }
+        check("name", name, wanted.name) { $0 }
+        check("subjects", subjects.sorted(), wanted.subjects.sorted()) { $0.joined(separator: ",") }
+        check("replicas", replicas, wanted.replicas) { String($0) }
+        check("max message size", maxMessageSize, wanted.maxMessageSize) { $0.map(String.init) ?? "unlimited" }
+        check("storage", storage, wanted.storage) { "\($0)" }
+        return differences
+    }
+
     /// Calls `body` with the C form of this configuration; its strings live as long
     /// as `strings`.
     func withC<R>(_ strings: CStrings, _ body: (UnsafeMutablePointer<jsStreamConfig>) -> R) -> R {

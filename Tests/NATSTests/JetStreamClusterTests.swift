@@ -28,6 +28,8 @@ struct JetStreamClusterTests {
             // the caller decides to refuse it.
             let existing = try jetStream.ensureStream(registry(replicas: 1))
             #expect(existing.config.replicas == 3)
+            #expect(existing.config.differences(from: registry(replicas: 1)) == ["replicas 3, expected 1"])
+            #expect(existing.config.differences(from: registry()).isEmpty)
 
             let info = try jetStream.streamInfo("REGISTRY")
             let leader = try #require(info.cluster?.leader)
