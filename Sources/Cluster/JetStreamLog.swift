@@ -23,6 +23,9 @@ public final class JetStreamLog: ChangesetLog {
     public let maximumMessageBytes = JetStreamLog.messageBytes
     /// The stream as it was found or created.
     public let info: StreamInfo
+    /// Names this writer's messages apart from every other's.
+    private let identity = UUIDText.random()
+    private let appends = Atomic<UInt64>(0)
 
     /// Connects to the NATS servers at `urls` and finds (or creates) the stream
     /// with `replicas` replicas. Throws ``ClusterError`` when no server answers or the
@@ -54,13 +57,23 @@ public final class JetStreamLog: ChangesetLog {
         connection.close()
     }
 
+    /// Appends with a message id, so that an append whose acknowledgement was lost
+    /// (a timeout, a leader that died) is retried without being stored twice: the
+    /// server answers a repeated id with the first one's sequence.
     public func append(_ message: [UInt8], expectedLast: UInt64) throws(LogAppendError) -> UInt64 {
-        do {
-            return try jetStream.publish(subject: Self.subject, message, expectedLastSequence: expectedLast)
-        } catch where error.code == .wrongLastSequence {
-            throw .moved(actualLast: error.actualLastSequence ?? 0)
-        } catch {
-            throw .failed(MarkingError(.store, "the log refused the changeset: \(error.message)"))
+        let id = "\(identity)-\(expectedLast)-\(appends.add(1, ordering: .relaxed).newValue)"
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try jetStream.publish(subject: Self.subject, message, expectedLastSequence: expectedLast, messageID: id)
+            } catch where error.code == .wrongLastSequence {
+                throw .moved(actualLast: error.actualLastSequence ?? 0)
+            } catch where error.isTransient && attempt < 3 {
+                continue
+            } catch {
+                throw .failed(MarkingError(.store, "the log refused the changeset: \(error)"))
+            }
         }
     }
 
@@ -88,4 +101,12 @@ public final class JetStreamLog: ChangesetLog {
 
     /// Whether the connection to a NATS server is up.
     public var isReachable: Bool { connection.isConnected }
+}
+
+/// A random identifier as text.
+enum UUIDText {
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt64, radix: 36)
+    }
 }
