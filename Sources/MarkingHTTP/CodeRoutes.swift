@@ -142,13 +142,8 @@ struct CodeRoutes {
             var answer = CheckAnswer(
                 code: code.humanReadable, elementString: code.formatted(), gtin: code.cis.gtin.description,
                 serial: code.cis.serial.description, genuine: check.isGenuine, known: check.record != nil, tail: check.tail.rawValue)
-            guard let record = check.record else {
-                answer.problem = "code.unknown"
-                return answer
-            }
-            if !check.isGenuine {
-                answer.problem = check.tail == .unknownKey ? "keys.unknown" : "code.tail"
-            }
+            answer.problem = Problem.Code(problemOf: check)?.rawValue
+            guard let record = check.record else { return answer }
             answer.status = record.status.name
             answer.template = store.catalog.withID(record.templateID)?.name
             answer.selfMade = record.flags.contains(.selfMade)

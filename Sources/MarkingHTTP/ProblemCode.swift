@@ -73,3 +73,18 @@ extension Problem {
         }
     }
 }
+
+extension Problem.Code {
+    /// Why a checked code is not genuine, for the `problem` member of a check's answer:
+    /// not in the registry, its tail signed with a key this server does not hold, or a
+    /// tail that does not match; `nil` for a genuine code.
+    init?(problemOf check: CodeCheck) {
+        if check.record == nil {
+            self = .codes.unknown
+        } else if !check.isGenuine {
+            self = check.tail == .unknownKey ? .server.unknownKey : .codes.tail
+        } else {
+            return nil
+        }
+    }
+}
