@@ -22,7 +22,7 @@ struct AuditRoutes {
             PercentDecoding.queryValue(name, in: text).map { String(decoding: $0, as: UTF8.self) }
         }
         func wrong(_ name: String, _ detail: String) -> Problem {
-            Problem("request.parameter", detail: detail, errors: [.init(pointer: name, code: "request.parameter")])
+            Problem(.request.parameter, detail: detail, pointer: name)
         }
         var query = AuditTrail.Query()
         if let from = value("from") {

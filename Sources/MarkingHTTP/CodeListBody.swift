@@ -42,11 +42,11 @@ enum CodeListBody {
         let started = ContinuousClock.now
         for try await chunk in request.body {
             guard ContinuousClock.now - started < maximumDuration else {
-                throw Problem("request.timeout", detail: "a code list must arrive within \(maximumDuration.components.seconds) s")
+                throw Problem(.request.timeout, detail: "a code list must arrive within \(maximumDuration.components.seconds) s")
             }
             received += chunk.readableBytes
             guard received <= maximumBytes else {
-                throw Problem("request.too_large", detail: "a code list may have at most \(maximumBytes) bytes")
+                throw Problem(.request.tooLarge, detail: "a code list may have at most \(maximumBytes) bytes")
             }
             let newlines = chunk.withUnsafeReadableBytes { bytes in
                 var count = 0
@@ -74,8 +74,8 @@ enum CodeListBody {
 
     static func tooMany(_ maximumLines: Int) -> Problem {
         Problem(
-            "document.too_many_codes", detail: "a document lists at most \(maximumLines) codes",
-            errors: [.init(pointer: "codes", code: "document.too_many_codes")])
+            .documents.tooManyCodes, detail: "a document lists at most \(maximumLines) codes",
+            pointer: "codes")
     }
 
     /// Appends the code of each NDJSON line of `text` (whole lines) to `output`, one per line.
@@ -95,9 +95,7 @@ enum CodeListBody {
                 code = object["code"] as? String
             }
             guard let code, !code.isEmpty, !code.utf8.contains(UInt8(ascii: "\n")), !code.utf8.contains(UInt8(ascii: "\r")) else {
-                throw Problem(
-                    "request.ndjson_line", detail: "line \(number) is not {\"code\": \"...\"} or a JSON string",
-                    errors: [.init(pointer: "line \(number)", code: "request.ndjson_line")])
+                throw Problem(.request.ndjsonLine, detail: "line \(number) is not {\"code\": \"...\"} or a JSON string", pointer: "line \(number)")
             }
             output.append(contentsOf: code.utf8)
             output.append(UInt8(ascii: "\n"))

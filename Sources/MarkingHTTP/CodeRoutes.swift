@@ -80,12 +80,12 @@ struct CodeRoutes {
 
     func add(to group: RouterGroup<APIRequestContext>) {
         group.get("codes/{code}") { request, context in
-            guard let raw = context.parameters.get("code") else { throw Problem("code.empty") }
+            guard let raw = context.parameters.get("code") else { throw Problem(.codes.empty) }
             return try await check(PercentDecoding.bytes(raw), pointer: "code", request)
         }
         group.get("codes") { request, _ in
             guard let bytes = PercentDecoding.queryValue("code", in: request.uri.query) else {
-                throw Problem("request.parameter", detail: "give the code as ?code=", errors: [.init(pointer: "code", code: "request.parameter")])
+                throw Problem(.request.parameter, detail: "give the code as ?code=", pointer: "code")
             }
             return try await check(bytes, pointer: "code", request)
         }
@@ -102,9 +102,7 @@ struct CodeRoutes {
         let caller = try await service.caller(of: request)
         let input = try await InfoInput.decode(from: request)
         guard (1...Self.infoLimit).contains(input.codes.count) else {
-            throw Problem(
-                "codes.count", detail: "a call holds 1 to \(Self.infoLimit) codes, this one has \(input.codes.count)",
-                errors: [.init(pointer: "/codes", code: "codes.count")])
+            throw Problem(.codes.count, detail: "a call holds 1 to \(Self.infoLimit) codes, this one has \(input.codes.count)", pointer: "/codes")
         }
         context.auditNote.count = input.codes.count
         let parser = service.store.parser
@@ -144,13 +142,8 @@ struct CodeRoutes {
             var answer = CheckAnswer(
                 code: code.humanReadable, elementString: code.formatted(), gtin: code.cis.gtin.description,
                 serial: code.cis.serial.description, genuine: check.isGenuine, known: check.record != nil, tail: check.tail.rawValue)
-            guard let record = check.record else {
-                answer.problem = "code.unknown"
-                return answer
-            }
-            if !check.isGenuine {
-                answer.problem = check.tail == .unknownKey ? "keys.unknown" : "code.tail"
-            }
+            answer.problem = Problem.Code(problemOf: check)?.rawValue
+            guard let record = check.record else { return answer }
             answer.status = record.status.name
             answer.template = store.catalog.withID(record.templateID)?.name
             answer.selfMade = record.flags.contains(.selfMade)

@@ -22,23 +22,23 @@ extension DocumentFields {
         }
         if !unknown.isEmpty {
             throw Problem(
-                "request.unknown_field", detail: "unknown parameter(s): \(unknown.sorted().joined(separator: ", "))",
-                errors: unknown.sorted().map { .init(pointer: $0, code: "request.unknown_field") })
+                .request.unknownField, detail: "unknown parameter(s): \(unknown.sorted().joined(separator: ", "))",
+                errors: unknown.sorted().map { .init(pointer: $0, code: .request.unknownField) })
         }
         for name in ["type", "number"] where values[name] == nil {
-            throw Problem("request.missing_field", detail: "the parameter \(name) is missing", errors: [.init(pointer: name, code: "request.missing_field")])
+            throw Problem(.request.missingField, detail: "the parameter \(name) is missing", pointer: name)
         }
         var receiver: UInt32?
         if let text = values["receiver"] {
             guard let value = UInt32(text) else {
-                throw Problem("request.wrong_type", detail: "receiver must be a participant id", errors: [.init(pointer: "receiver", code: "request.wrong_type")])
+                throw Problem(.request.wrongType, detail: "receiver must be a participant id", pointer: "receiver")
             }
             receiver = value
         }
         var acceptance: Bool?
         if let text = values["acceptance"] {
             guard let value = Bool(text) else {
-                throw Problem("request.wrong_type", detail: "acceptance must be true or false", errors: [.init(pointer: "acceptance", code: "request.wrong_type")])
+                throw Problem(.request.wrongType, detail: "acceptance must be true or false", pointer: "acceptance")
             }
             acceptance = value
         }
@@ -83,7 +83,7 @@ extension Problem {
             self.init(error)
             return
         }
-        self.init(field.code.rawValue, detail: error.message, errors: [.init(pointer: pointer(field.name), code: field.code.rawValue)])
+        self.init(Code.answering(field.code.rawValue), detail: error.message, pointer: pointer(field.name))
     }
 }
 

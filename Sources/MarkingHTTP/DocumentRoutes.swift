@@ -86,12 +86,12 @@ struct DocumentRoutes {
             let caller = try await service.caller(of: request)
             let id: UInt64 = try context.parameters.number("id")
             let jobs = service.jobs
-            guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem("document.unknown") }
+            guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem(.documents.unknown) }
             // The receiver sees a shipment that reached it (waiting, accepted or rejected),
             // never one refused at the sender's checks, whose refusals name the sender's codes.
             let isReceiver = document.acceptance == true && caller.participantID != nil && caller.participantID == document.receiver
                 && [.waitAcceptance, .checkedOK, .rejected].contains(document.state)
-            guard caller == .admin || caller.participantID == document.participant || isReceiver else { throw Problem("auth.forbidden") }
+            guard caller == .admin || caller.participantID == document.participant || isReceiver else { throw Problem(.auth.forbidden) }
             return try JSONAnswer.response(DocumentAnswer(document, progress: service.running.progress(id)))
         }
         group.post("documents/{id}/accept") { request, context in try await answer(request, context, accepting: true) }
@@ -104,7 +104,7 @@ struct DocumentRoutes {
     private func answer(_ request: Request, _ context: APIRequestContext, accepting: Bool) async throws -> Response {
         let caller = try await service.caller(of: request)
         let id: UInt64 = try context.parameters.number("id")
-        guard case .participant(let participant) = caller else { throw Problem("auth.participant_only") }
+        guard case .participant(let participant) = caller else { throw Problem(.auth.participantOnly) }
         let jobs = service.jobs
         let document: Document
         do {
@@ -126,7 +126,7 @@ struct DocumentRoutes {
 
     private func submit(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try await service.caller(of: request)
-        guard case .participant(let participant) = caller else { throw Problem("auth.participant_only") }
+        guard case .participant(let participant) = caller else { throw Problem(.auth.participantOnly) }
         let fields: DocumentFields
         let codes: CodeList
         let pointer: @Sendable (String) -> String
@@ -139,15 +139,13 @@ struct DocumentRoutes {
         case "application/json":
             let hasQuery = !(request.uri.query ?? "").isEmpty
             guard !hasQuery else {
-                throw Problem(
-                    "request.parameter", detail: "a JSON document carries its fields in the body, not in the query",
-                    errors: [.init(pointer: "query", code: "request.parameter")])
+                throw Problem(.request.parameter, detail: "a JSON document carries its fields in the body, not in the query", pointer: "query")
             }
             let input = try await DocumentInput.decode(from: request)
             fields = input.documentFields
             codes = CodeList(input.codes)
             if input.codes.count != codes.count {
-                throw Problem("document.code_line", detail: "every entry of codes must be one code on one line", errors: [.init(pointer: "/codes", code: "document.code_line")])
+                throw Problem(.documents.codeLine, detail: "every entry of codes must be one code on one line", pointer: "/codes")
             }
             pointer = { "/" + $0 }
         case "text/plain", "application/x-ndjson":
@@ -158,16 +156,14 @@ struct DocumentRoutes {
             codes = try await CodeListBody.read(request, format: Self.mediaType(request) == "text/plain" ? .text : .ndjson)
             pointer = { $0 }
         default:
-            throw Problem("request.media_type", detail: "send the document as application/json, or its codes as text/plain or application/x-ndjson")
+            throw Problem(.request.mediaType, detail: "send the document as application/json, or its codes as text/plain or application/x-ndjson")
         }
         context.auditNote.count = codes.count
         let document = try fields.request(participant: participant.id, codes: codes, pointer: pointer)
         if let receiver = document.receiver {
             let participants = service.participants
             guard try await service.blocking({ try participants.participant(receiver) }) != nil else {
-                throw Problem(
-                    "document.receiver_unknown", detail: "receiver \(receiver) is not registered",
-                    errors: [.init(pointer: pointer("receiver"), code: "document.receiver_unknown")])
+                throw Problem(.documents.receiverUnknown, detail: "receiver \(receiver) is not registered", pointer: pointer("receiver"))
             }
         }
         let jobs = service.jobs, running = service.running, logger = context.logger, metrics = service.metrics

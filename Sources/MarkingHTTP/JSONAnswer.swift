@@ -68,7 +68,7 @@ extension Parameters {
     /// The parameter `name` as an unsigned integer; `request.parameter` otherwise.
     func number<T: FixedWidthInteger & UnsignedInteger>(_ name: String, as type: T.Type = T.self) throws(Problem) -> T {
         guard let text = get(name), let value = T(text) else {
-            throw Problem("request.parameter", detail: "'\(name)' must be a whole number", errors: [.init(pointer: name, code: "request.parameter")])
+            throw Problem(.request.parameter, detail: "'\(name)' must be a whole number", pointer: name)
         }
         return value
     }

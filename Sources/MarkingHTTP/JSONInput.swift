@@ -24,7 +24,7 @@ extension JSONInput {
         do {
             buffer = try await request.collectBody(upTo: maximumBodySize)
         } catch is NIOTooManyBytesError {
-            throw Problem("request.too_large", detail: "a JSON body may have at most \(maximumBodySize) bytes")
+            throw Problem(.request.tooLarge, detail: "a JSON body may have at most \(maximumBodySize) bytes")
         }
         return try decode(Data(buffer.readableBytesView))
     }
@@ -32,22 +32,22 @@ extension JSONInput {
     /// Decodes `data` as this input, see ``decode(from:)``.
     public static func decode(_ data: Data) throws(Problem) -> Self {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw Problem("request.malformed_json", detail: "the body is not well-formed JSON")
+            throw Problem(.request.malformedJSON, detail: "the body is not well-formed JSON")
         }
         guard let fields = object as? [String: Any] else {
-            throw Problem("request.wrong_type", detail: "the body must be a JSON object", errors: [.init(pointer: "", code: "request.wrong_type")])
+            throw Problem(.request.wrongType, detail: "the body must be a JSON object", pointer: "")
         }
         let unknown = Set(fields.keys).subtracting(Self.fields).sorted()
         if !unknown.isEmpty {
             throw Problem(
-                "request.unknown_field", detail: "unknown field(s): \(unknown.joined(separator: ", "))",
-                errors: unknown.map { .init(pointer: JSONPointer.pointer([$0]), code: "request.unknown_field") })
+                .request.unknownField, detail: "unknown field(s): \(unknown.joined(separator: ", "))",
+                errors: unknown.map { .init(pointer: JSONPointer.pointer([$0]), code: .request.unknownField) })
         }
         do {
             return try JSONDecoder().decode(Self.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             let pointer = JSONPointer.pointer(context.codingPath.map(JSONPointer.component) + [key.stringValue])
-            throw Problem("request.missing_field", detail: "the field \(pointer) is missing", errors: [.init(pointer: pointer, code: "request.missing_field")])
+            throw Problem(.request.missingField, detail: "the field \(pointer) is missing", pointer: pointer)
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
             let DecodingError.dataCorrupted(context)
         {
@@ -57,9 +57,9 @@ extension JSONInput {
                 path = [key]
             }
             let pointer = JSONPointer.pointer(path)
-            throw Problem("request.wrong_type", detail: "the field \(pointer) has the wrong type", errors: [.init(pointer: pointer, code: "request.wrong_type")])
+            throw Problem(.request.wrongType, detail: "the field \(pointer) has the wrong type", pointer: pointer)
         } catch {
-            throw Problem("request.malformed_json", detail: "the body cannot be read")
+            throw Problem(.request.malformedJSON, detail: "the body cannot be read")
         }
     }
 }

@@ -27,7 +27,7 @@ public enum MarkingApplication {
             return try JSONAnswer.response(health)
         }
         api.get("registry/digest") { request, _ in
-            guard case .admin = try await service.caller(of: request) else { throw Problem("auth.admin_only") }
+            guard case .admin = try await service.caller(of: request) else { throw Problem(.auth.adminOnly) }
             let store = service.store
             let (sequence, digest) = try await service.blocking { try store.digestAtSequence() }
             return try JSONAnswer.response(RegistryDigest(node: service.replication?.node, sequence: sequence, digest: digest))

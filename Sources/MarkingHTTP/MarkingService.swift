@@ -81,14 +81,14 @@ public final class MarkingService: Sendable {
     /// `auth.token_missing` without an `Authorization: Bearer` header,
     /// `auth.token_invalid` when the token is unknown or revoked.
     func caller(of request: Request) async throws -> Caller {
-        guard let secret = Self.bearer(request.headers) else { throw Problem("auth.token_missing") }
+        guard let secret = Self.bearer(request.headers) else { throw Problem(.auth.tokenMissing) }
         if admin.matches(secret) { return .admin }
         let tokens = self.tokens, participants = self.participants
         let participant = try await blocking { () throws -> Participant? in
             guard let token = try tokens.resolve(secret) else { return nil }
             return try participants.participant(token.participant)
         }
-        guard let participant else { throw Problem("auth.token_invalid") }
+        guard let participant else { throw Problem(.auth.tokenInvalid) }
         return .participant(participant)
     }
 
@@ -121,11 +121,11 @@ public enum Caller: Sendable, Equatable {
 
     /// Passes for the admin only; `auth.admin_only` otherwise.
     func requireAdmin() throws(Problem) {
-        guard self == .admin else { throw Problem("auth.admin_only") }
+        guard self == .admin else { throw Problem(.auth.adminOnly) }
     }
 
     /// Passes for the admin and for participant `id` itself; `auth.forbidden` otherwise.
     func requireAdminOrSelf(_ id: UInt32) throws(Problem) {
-        guard self == .admin || participantID == id else { throw Problem("auth.forbidden") }
+        guard self == .admin || participantID == id else { throw Problem(.auth.forbidden) }
     }
 }

@@ -74,8 +74,8 @@ struct OrderRoutes {
         do { gtin = try GTIN(input.gtin) } catch { throw Problem(error, pointer: "/gtin") }
         guard (1...Emitter.maximumQuantity).contains(input.quantity) else {
             throw Problem(
-                "order.quantity", detail: "quantity \(input.quantity) is out of range: an order holds 1 to \(Emitter.maximumQuantity) codes",
-                errors: [.init(pointer: "/quantity", code: "order.quantity")])
+                .orders.quantity, detail: "quantity \(input.quantity) is out of range: an order holds 1 to \(Emitter.maximumQuantity) codes",
+                pointer: "/quantity")
         }
         var template = catalog.defaultTemplate
         if let name = input.template {
@@ -91,13 +91,13 @@ struct OrderRoutes {
     static func validate(selfMade serials: [String], quantity: Int, template: CodeTemplate) throws(Problem) {
         guard (1...maximumSelfMade).contains(serials.count) else {
             throw Problem(
-                "order.quantity", detail: "an order holds 1 to \(maximumSelfMade) self-made serials, this one has \(serials.count)",
-                errors: [.init(pointer: "/serialNumbers", code: "order.quantity")])
+                .orders.quantity, detail: "an order holds 1 to \(maximumSelfMade) self-made serials, this one has \(serials.count)",
+                pointer: "/serialNumbers")
         }
         guard serials.count == quantity else {
             throw Problem(
-                "order.quantity", detail: "quantity \(quantity) differs from the \(serials.count) serial numbers given",
-                errors: [.init(pointer: "/quantity", code: "order.quantity")])
+                .orders.quantity, detail: "quantity \(quantity) differs from the \(serials.count) serial numbers given",
+                pointer: "/quantity")
         }
         var seen = Set<String>()
         for (index, text) in serials.enumerated() {
@@ -106,11 +106,11 @@ struct OrderRoutes {
             do { serial = try Serial(text) } catch { throw Problem(error, pointer: pointer) }
             guard serial.bytes.count == template.serialLength else {
                 throw Problem(
-                    "serial.invalid", detail: "serial '\(text)' has \(serial.bytes.count) characters; template \(template.name) needs \(template.serialLength)",
-                    errors: [.init(pointer: pointer, code: "serial.invalid")])
+                    .orders.invalidSerial, detail: "serial '\(text)' has \(serial.bytes.count) characters; template \(template.name) needs \(template.serialLength)",
+                    pointer: pointer)
             }
             guard seen.insert(text).inserted else {
-                throw Problem("serial.invalid", detail: "serial '\(text)' appears twice in the order", errors: [.init(pointer: pointer, code: "serial.invalid")])
+                throw Problem(.orders.invalidSerial, detail: "serial '\(text)' appears twice in the order", pointer: pointer)
             }
         }
     }
@@ -119,18 +119,17 @@ struct OrderRoutes {
         let caller = try await service.caller(of: request)
         guard case .participant(let participant) = caller,
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
-        else { throw Problem("auth.role") }
+        else { throw Problem(.auth.role) }
         let input = try await OrderInput.decode(from: request)
         let (gtin, quantity, template, serials) = try Self.validate(input, catalog: service.store.catalog)
         let products = service.products
         guard let product = try await service.blocking({ try products.product(gtin) }) else {
             throw Problem(
-                "order.product_unregistered", detail: "GTIN \(gtin) has no product card; register it with PUT /api/v1/products/\(gtin) first",
-                errors: [.init(pointer: "/gtin", code: "order.product_unregistered")])
+                .orders.productUnregistered, detail: "GTIN \(gtin) has no product card; register it with PUT /api/v1/products/\(gtin) first",
+                pointer: "/gtin")
         }
         guard product.owner == participant.id else {
-            throw Problem(
-                "order.gtin_foreign", detail: "GTIN \(gtin) is registered by another participant", errors: [.init(pointer: "/gtin", code: "order.gtin_foreign")])
+            throw Problem(.orders.gtinForeign, detail: "GTIN \(gtin) is registered by another participant", pointer: "/gtin")
         }
         context.auditNote.count = quantity
         let emitter = service.emitter
@@ -149,8 +148,8 @@ struct OrderRoutes {
         let caller = try await service.caller(of: request)
         let id: UInt64 = try context.parameters.number("id")
         let emitter = service.emitter
-        guard let order = try await service.blocking({ try emitter.order(id) }) else { throw Problem("order.unknown") }
-        guard caller == .admin || caller.participantID == order.producer else { throw Problem("auth.forbidden") }
+        guard let order = try await service.blocking({ try emitter.order(id) }) else { throw Problem(.orders.unknown) }
+        guard caller == .admin || caller.participantID == order.producer else { throw Problem(.auth.forbidden) }
         return order
     }
 
@@ -158,9 +157,9 @@ struct OrderRoutes {
         let order = try await visibleOrder(request, context)
         let formatName = PercentDecoding.queryValue("format", in: request.uri.query).map { String(decoding: $0, as: UTF8.self) } ?? "text"
         guard let format = CodeListFormat(rawValue: formatName) else {
-            throw Problem("request.parameter", detail: "format '\(formatName)' is unknown; use text, csv or ndjson", errors: [.init(pointer: "format", code: "request.parameter")])
+            throw Problem(.request.parameter, detail: "format '\(formatName)' is unknown; use text, csv or ndjson", pointer: "format")
         }
-        guard order.state == .completed else { throw Problem("order.not_ready", detail: "order \(order.id) is \(order.state.rawValue)") }
+        guard order.state == .completed else { throw Problem(.orders.notReady, detail: "order \(order.id) is \(order.state.rawValue)") }
         let contentType = switch format {
         case .text: "text/plain; charset=utf-8"
         case .csv: "text/csv; charset=utf-8"

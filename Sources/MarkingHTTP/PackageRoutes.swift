@@ -39,7 +39,7 @@ struct PackageRoutes {
     func add(to group: RouterGroup<APIRequestContext>) {
         group.get("packages/{label}") { request, context in
             let caller = try await service.caller(of: request)
-            guard let raw = context.parameters.get("label") else { throw Problem("code.empty") }
+            guard let raw = context.parameters.get("label") else { throw Problem(.codes.empty) }
             let label = String(decoding: PercentDecoding.bytes(raw), as: UTF8.self)
             let jobs = service.jobs
             let found = try await service.blocking { () throws(MarkingError) -> (PackageContents, String?)? in
@@ -48,7 +48,7 @@ struct PackageRoutes {
                 return (contents, parent)
             }
             guard let (contents, parent) = found else {
-                throw Problem("package.unknown", detail: "no package is registered under '\(label)'")
+                throw Problem(.documents.unknownPackage, detail: "no package is registered under '\(label)'")
             }
             try caller.requireAdminOrSelf(contents.package.owner)
             let package = contents.package

@@ -16,14 +16,13 @@ struct PageQuery {
         limit = maximum
         if let text = value("after") {
             guard let number = UInt64(text) else {
-                throw Problem("request.parameter", detail: "'after' must be \(item) id", errors: [.init(pointer: "after", code: "request.parameter")])
+                throw Problem(.request.parameter, detail: "'after' must be \(item) id", pointer: "after")
             }
             after = number
         }
         if let text = value("limit") {
             guard let number = Int(text), (1...maximum).contains(number) else {
-                throw Problem(
-                    "request.parameter", detail: "'limit' must be 1 to \(maximum)", errors: [.init(pointer: "limit", code: "request.parameter")])
+                throw Problem(.request.parameter, detail: "'limit' must be 1 to \(maximum)", pointer: "limit")
             }
             limit = number
         }

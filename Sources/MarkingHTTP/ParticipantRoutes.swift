@@ -61,21 +61,21 @@ struct ParticipantRoutes {
     static func validate(_ input: Registration) throws(Problem) -> (name: String, bin: String, roles: [ParticipantRole]) {
         var errors: [Problem.FieldError] = []
         let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 300 { errors.append(.init(pointer: "/name", code: "participant.name")) }
+        if name.isEmpty || name.count > 300 { errors.append(.init(pointer: "/name", code: .participants.name)) }
         do {
             try Participant.validateBIN(input.bin)
         } catch {
-            errors.append(.init(pointer: "/bin", code: "participant.bin"))
+            errors.append(.init(pointer: "/bin", code: .participants.bin))
         }
         var roles: [ParticipantRole] = []
         for (index, text) in input.roles.enumerated() {
             guard let role = ParticipantRole(rawValue: text) else {
-                errors.append(.init(pointer: "/roles/\(index)", code: "participant.roles"))
+                errors.append(.init(pointer: "/roles/\(index)", code: .participants.roles))
                 continue
             }
             if !roles.contains(role) { roles.append(role) }
         }
-        if input.roles.isEmpty { errors.append(.init(pointer: "/roles", code: "participant.roles")) }
+        if input.roles.isEmpty { errors.append(.init(pointer: "/roles", code: .participants.roles)) }
         if let first = errors.first {
             throw Problem(first.code, detail: "invalid field(s): \(errors.map(\.pointer).joined(separator: ", "))", errors: errors)
         }
@@ -103,7 +103,7 @@ struct ParticipantRoutes {
         try await service.caller(of: request).requireAdminOrSelf(id)
         let participants = service.participants
         guard let participant = try await service.blocking({ try participants.participant(id) }) else {
-            throw Problem("participant.unknown")
+            throw Problem(.participants.unknown)
         }
         return participant
     }

@@ -4,26 +4,27 @@ import MarkingCore
 
 /// An API error, answered as `application/problem+json` (RFC 9457).
 ///
-/// It carries a stable machine ``code`` (`gtin.check_digit`, `auth.token_invalid`, …);
-/// its HTTP status and its title and detail in Kazakh, Russian and English come from
-/// ``ProblemCatalog``. An English ``detail`` from the engine, when there is one, is
-/// more specific than the catalog's and is used for English answers.
+/// It carries a stable machine ``code`` (`gtin.check_digit`, `auth.token_invalid`, …),
+/// a ``Code`` declared once in ``ProblemCatalog`` with its HTTP status and its title
+/// and detail in Kazakh, Russian and English, so a route names `.participants.tokenLimit`
+/// and cannot misspell a code. An English ``detail`` from the engine, when there is
+/// one, is more specific than the catalog's and is used for English answers.
 public struct Problem: Error, Sendable, Equatable {
     /// One wrong field of a request body or parameter, by JSON pointer (RFC 6901).
     public struct FieldError: Sendable, Codable, Equatable {
         /// A JSON pointer such as `/quantity`, or the parameter name for query and path values.
         public var pointer: String
         /// The stable code of what is wrong with it.
-        public var code: String
+        public var code: Code
 
-        public init(pointer: String, code: String) {
+        public init(pointer: String, code: Code) {
             self.pointer = pointer
             self.code = code
         }
     }
 
-    /// The stable machine-readable code; a key of ``ProblemCatalog``.
-    public var code: String
+    /// The stable machine-readable code, with its status and texts.
+    public var code: Code
     /// A specific English explanation (never key material or tokens), when known.
     public var detail: String?
     /// The wrong fields, when the problem is about a request's input.
@@ -34,7 +35,7 @@ public struct Problem: Error, Sendable, Equatable {
     /// too busy to take it now.
     public var retryAfter: Int?
 
-    public init(_ code: String, detail: String? = nil, errors: [FieldError] = [], position: Int? = nil, retryAfter: Int? = nil) {
+    public init(_ code: Code, detail: String? = nil, errors: [FieldError] = [], position: Int? = nil, retryAfter: Int? = nil) {
         self.code = code
         self.detail = detail
         self.errors = errors
@@ -42,28 +43,34 @@ public struct Problem: Error, Sendable, Equatable {
         self.retryAfter = retryAfter
     }
 
+    /// A problem with one wrong field: `pointer` names it and carries the same code.
+    public init(_ code: Code, detail: String? = nil, pointer: String) {
+        self.init(code, detail: detail, errors: [FieldError(pointer: pointer, code: code)])
+    }
+
     /// The engine's error, with its stable code; `pointer` names the field it came from.
     public init(_ error: MarkingError, pointer: String? = nil) {
-        self.init(error.code.rawValue, detail: error.message, errors: pointer.map { [FieldError(pointer: $0, code: error.code.rawValue)] } ?? [])
+        let code = Code.answering(error.code.rawValue)
+        self.init(code, detail: error.message, errors: pointer.map { [FieldError(pointer: $0, code: code)] } ?? [])
     }
 
     /// A code that could not be read, with where reading stopped.
     public init(_ error: CodeFormatError, pointer: String? = nil) {
+        let code = Code.answering(error.code.rawValue)
         self.init(
-            error.code.rawValue, detail: error.description,
-            errors: pointer.map { [FieldError(pointer: $0, code: error.code.rawValue)] } ?? [], position: error.position)
+            code, detail: error.description, errors: pointer.map { [FieldError(pointer: $0, code: code)] } ?? [],
+            position: error.position)
     }
 
     /// The HTTP status of this problem's code.
-    public var status: HTTPResponse.Status { ProblemCatalog.entry(for: code).status }
+    public var status: HTTPResponse.Status { code.status }
 
     /// The JSON body in `language`.
     public func body(in language: Language) -> Body {
-        let entry = ProblemCatalog.entry(for: code)
-        let text = entry.text(in: language)
-        let detail = language == .en && entry.status.code < 500 ? (self.detail ?? text.detail) : text.detail
+        let text = code.entry.text(in: language)
+        let detail = language == .en && status.code < 500 ? (self.detail ?? text.detail) : text.detail
         return Body(
-            type: "urn:marking:problem:\(code)", title: text.title, status: entry.status.code, detail: detail, code: code,
+            type: "urn:marking:problem:\(code.rawValue)", title: text.title, status: status.code, detail: detail, code: code.rawValue,
             errors: errors.isEmpty ? nil : errors, position: position)
     }
 
@@ -72,7 +79,7 @@ public struct Problem: Error, Sendable, Equatable {
         var headers: HTTPFields = [.contentType: "application/problem+json", .contentLanguage: language.rawValue]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let data = (try? JSONEncoder.api.encode(body(in: language))) ?? Data(#"{"code":"internal.error","status":500}"#.utf8)
+        let data = (try? JSONEncoder.api.encode(body(in: language))) ?? Data(#"{"code":"\#(Code.server.internalError.rawValue)","status":500}"#.utf8)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -24,16 +24,16 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let problem as Problem:
             return problem
         case is NIOTooManyBytesError:
-            return Problem("request.too_large")
+            return Problem(.request.tooLarge)
         case let error as HTTPError:
             switch error.status {
-            case .notFound, .methodNotAllowed: return Problem("route.unknown")
-            case .contentTooLarge: return Problem("request.too_large")
-            case .unauthorized: return Problem("auth.token_missing")
-            default: return error.status.code < 500 ? Problem("request.parameter") : Problem("internal.error")
+            case .notFound, .methodNotAllowed: return Problem(.request.unknownRoute)
+            case .contentTooLarge: return Problem(.request.tooLarge)
+            case .unauthorized: return Problem(.auth.tokenMissing)
+            default: return error.status.code < 500 ? Problem(.request.parameter) : Problem(.server.internalError)
             }
         default:
-            return Problem("internal.error")
+            return Problem(.server.internalError)
         }
     }
 }

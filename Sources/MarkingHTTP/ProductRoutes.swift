@@ -71,7 +71,7 @@ struct ProductRoutes {
             let gtin = try Self.gtin(context)
             let caller = try await service.optionalCaller(of: request)
             let products = service.products
-            guard let product = try await service.blocking({ try products.product(gtin) }) else { throw Problem("product.unknown") }
+            guard let product = try await service.blocking({ try products.product(gtin) }) else { throw Problem(.products.unknown) }
             let showOwner = caller == .admin || (caller?.participantID).map { $0 == product.owner } == true
             return try JSONAnswer.response(ProductAnswer(product, showOwner: showOwner))
         }
@@ -88,7 +88,7 @@ struct ProductRoutes {
         var input = input
         input.tradeName = input.tradeName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !input.tradeName.isEmpty, input.tradeName.count <= 300 else {
-            throw Problem("product.trade_name", detail: "a trade name has 1 to 300 characters", errors: [.init(pointer: "/tradeName", code: "product.trade_name")])
+            throw Problem(.products.tradeName, detail: "a trade name has 1 to 300 characters", pointer: "/tradeName")
         }
         let texts: [(String, String?)] = [
             ("producer", input.producer), ("importer", input.importer), ("customsDeclaration", input.customsDeclaration),
@@ -96,12 +96,12 @@ struct ProductRoutes {
         ]
         for (name, value) in texts {
             if let value, value.trimmingCharacters(in: .whitespaces).isEmpty || value.count > 300 {
-                throw Problem("product.text", detail: "\(name) has 1 to 300 characters", errors: [.init(pointer: "/\(name)", code: "product.text")])
+                throw Problem(.products.text, detail: "\(name) has 1 to 300 characters", pointer: "/\(name)")
             }
         }
         if let country = input.country {
             guard country.count == 2, country.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
-                throw Problem("product.country", detail: "country '\(country)' is not an ISO 3166-1 alpha-2 code such as KZ", errors: [.init(pointer: "/country", code: "product.country")])
+                throw Problem(.products.country, detail: "country '\(country)' is not an ISO 3166-1 alpha-2 code such as KZ", pointer: "/country")
             }
         }
         if let template = input.template {
@@ -109,11 +109,11 @@ struct ProductRoutes {
         }
         for (name, value) in [("customsDeclarationDate", input.customsDeclarationDate), ("productionDate", input.productionDate)] {
             if let value, !CalendarDate.isValid(value) {
-                throw Problem("product.date", detail: "\(name) '\(value)' is not a date YYYY-MM-DD", errors: [.init(pointer: "/\(name)", code: "product.date")])
+                throw Problem(.products.date, detail: "\(name) '\(value)' is not a date YYYY-MM-DD", pointer: "/\(name)")
             }
         }
         if let price = input.price, !isPrice(price) {
-            throw Problem("product.price", detail: "price '\(price)' is not an amount such as 1250 or 1250.50", errors: [.init(pointer: "/price", code: "product.price")])
+            throw Problem(.products.price, detail: "price '\(price)' is not an amount such as 1250 or 1250.50", pointer: "/price")
         }
         return input
     }
@@ -130,7 +130,7 @@ struct ProductRoutes {
         let caller = try await service.caller(of: request)
         guard case .participant(let participant) = caller,
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
-        else { throw Problem("auth.role") }
+        else { throw Problem(.auth.role) }
         let gtin = try Self.gtin(context)
         let input = try Self.validate(try await ProductInput.decode(from: request), catalog: service.store.catalog)
         let product = Product(
@@ -144,7 +144,7 @@ struct ProductRoutes {
             return try JSONAnswer.response(
                 ProductAnswer(stored, showOwner: true), status: isNew ? .created : .ok, headers: [.location: "/api/v1/products/\(gtin)"])
         case .failure(.foreign):
-            throw Problem("product.foreign", detail: "GTIN \(gtin) is registered by another participant")
+            throw Problem(.products.foreign, detail: "GTIN \(gtin) is registered by another participant")
         }
     }
 }

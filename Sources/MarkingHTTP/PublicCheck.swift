@@ -100,11 +100,7 @@ struct PublicCheck: Sendable {
             json.integer("order", record.order)
             json.integer("owner", record.owner)
         }
-        if record == nil {
-            json.string("problem", "code.unknown")
-        } else if !check.isGenuine {
-            json.string("problem", check.tail == .unknownKey ? "keys.unknown" : "code.tail")
-        }
+        if let problem = Problem.Code(problemOf: check) { json.string("problem", problem.rawValue) }
         if revealed, let record { json.integer("producer", record.producer) }
         if record != nil, let card = found.card { json.raw("product", card) }
         if let record { json.bool("selfMade", record.flags.contains(.selfMade)) }
@@ -124,11 +120,7 @@ extension CodeRoutes.CheckAnswer {
         self.init(
             code: code.humanReadable, elementString: code.formatted(), gtin: code.cis.gtin.description,
             serial: code.cis.serial.description, genuine: check.isGenuine, known: check.record != nil, tail: check.tail.rawValue)
-        if check.record == nil {
-            problem = "code.unknown"
-        } else if !check.isGenuine {
-            problem = check.tail == .unknownKey ? "keys.unknown" : "code.tail"
-        }
+        problem = Problem.Code(problemOf: check)?.rawValue
         if let record = check.record {
             status = record.status.name
             template = catalog.withID(record.templateID)?.name

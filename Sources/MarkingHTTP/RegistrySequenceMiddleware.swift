@@ -19,15 +19,13 @@ struct RegistrySequenceMiddleware: RouterMiddleware {
         let store = service.store
         if let text = request.headers[Self.minimumHeader] {
             guard let wanted = UInt64(text) else {
-                throw Problem(
-                    "request.wrong_type", detail: "X-Registry-Min-Sequence must be a whole number",
-                    errors: [.init(pointer: "X-Registry-Min-Sequence", code: "request.wrong_type")])
+                throw Problem(.request.wrongType, detail: "X-Registry-Min-Sequence must be a whole number", pointer: "X-Registry-Min-Sequence")
             }
             if store.appliedSequence < wanted {
                 let reached = try await service.blocking { try store.committer.wait(for: wanted, timeout: Self.maximumWait) }
                 guard reached else {
                     throw Problem(
-                        "registry.lagging",
+                        .server.registryLagging,
                         detail: "this replica has applied the registry up to \(store.appliedSequence), not yet \(wanted); retry, or ask another replica",
                         retryAfter: 1)
                 }

@@ -15,7 +15,7 @@ struct ShipmentRoutes {
     func add(to group: RouterGroup<APIRequestContext>) {
         group.get("shipments") { request, _ in
             guard case .participant(let receiver) = try await service.caller(of: request) else {
-                throw Problem("auth.participant_only")
+                throw Problem(.auth.participantOnly)
             }
             let page = try PageQuery(request.uri.query, maximum: Self.pageLimit, of: "a document")
             let jobs = service.jobs

@@ -42,14 +42,14 @@ public final class TokenRegistry: Sendable {
                 changeset.putToken(token.id, of: participant, hash: secret.hash, value)
                 return token
             }.value
-            guard let token else { throw Problem("token.limit") }
+            guard let token else { throw Problem(.participants.tokenLimit) }
             return (token, secret)
         } catch let error as Problem {
             throw error
         } catch let error as MarkingError {
             throw Problem(error)
         } catch {
-            throw Problem("store.failure", detail: "cannot store a token")
+            throw Problem(.server.store, detail: "cannot store a token")
         }
     }
 
@@ -63,7 +63,7 @@ public final class TokenRegistry: Sendable {
                 }
             }
         } catch {
-            throw Problem("store.failure", detail: "cannot read tokens")
+            throw Problem(.server.store, detail: "cannot read tokens")
         }
         return tokens.sorted { $0.id < $1.id }
     }
@@ -79,9 +79,9 @@ public final class TokenRegistry: Sendable {
                 return true
             }.value
         } catch {
-            throw Problem("store.failure", detail: "cannot revoke a token")
+            throw Problem(.server.store, detail: "cannot revoke a token")
         }
-        guard revoked else { throw Problem("token.unknown") }
+        guard revoked else { throw Problem(.participants.unknownToken) }
     }
 
     /// The token whose secret is `secret`, or `nil` when there is none (never issued,
@@ -91,7 +91,7 @@ public final class TokenRegistry: Sendable {
             guard let bytes = try store.token(hash: secret.hash) else { return nil }
             return try JSONDecoder().decode(AccessToken.self, from: Data(bytes))
         } catch {
-            throw Problem("store.failure", detail: "cannot read tokens")
+            throw Problem(.server.store, detail: "cannot read tokens")
         }
     }
 }

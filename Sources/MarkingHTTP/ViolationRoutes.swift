@@ -35,8 +35,7 @@ struct ViolationRoutes {
     private func report(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let input = try await ViolationInput.decode(from: request)
         guard !input.code.isEmpty, input.code.utf8.count <= Self.maximumCodeLength else {
-            throw Problem(
-                "violation.code", detail: "the code has 1 to \(Self.maximumCodeLength) bytes", errors: [.init(pointer: "/code", code: "violation.code")])
+            throw Problem(.violations.code, detail: "the code has 1 to \(Self.maximumCodeLength) bytes", pointer: "/code")
         }
         let place = try Self.text(input.place, "place", limit: Self.maximumPlaceLength)
         let comment = try Self.text(input.comment, "comment", limit: Self.maximumCommentLength)
@@ -59,7 +58,7 @@ struct ViolationRoutes {
         guard let value else { return nil }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= limit else {
-            throw Problem("violation.text", detail: "\(name) has 1 to \(limit) characters", errors: [.init(pointer: "/\(name)", code: "violation.text")])
+            throw Problem(.violations.text, detail: "\(name) has 1 to \(limit) characters", pointer: "/\(name)")
         }
         return trimmed
     }

@@ -19,7 +19,7 @@ struct CodeListBodyTests {
             try await body()
             return nil
         } catch let problem as Problem {
-            return problem.code
+            return problem.code.rawValue
         } catch {
             return "\(error)"
         }
