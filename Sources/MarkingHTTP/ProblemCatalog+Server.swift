@@ -16,9 +16,9 @@ extension ProblemCatalog.Entry {
 }
 
 extension ProblemCatalog {
-    /// Failures of the server itself, all answered as one 500 `internal.error` text: the
-    /// store, its data folder, the key file, a changeset that cannot be read, a replica
-    /// behind the sequence asked for, and any error no route turned into a problem.
+    /// Failures of the server itself, all answered as one 500 `internal.error` text (the
+    /// store, its data folder, the key file, a changeset that cannot be read, any error
+    /// no route turned into a problem), and a replica behind the sequence asked for (503).
     ///
     /// Each code is declared here once with its status and texts; ``ProblemCatalog``
     /// reads them from this value's stored properties, so it knows a code by its wire
@@ -29,10 +29,13 @@ extension ProblemCatalog {
         public let keyFile = Problem.Code(MarkingError.Code.keyFile, .storeFailure)
         public let unknownKey = Problem.Code(MarkingError.Code.unknownKey, .storeFailure)
         public let malformedChangeset = Problem.Code(MarkingError.Code.malformedChangeset, .storeFailure)
-        /// A replica that has not applied the sequence `X-Registry-Min-Sequence` asks for in
-        /// time. Answered as the 500 it was before it had an entry here; the design says 503
-        /// with texts of its own (left to the lead: the catalog test allows no 503 yet).
-        public let registryLagging = Problem.Code("registry.lagging", .storeFailure)
+        /// A replica that has not applied the sequence `X-Registry-Min-Sequence` asks for
+        /// within 5 s: 503 with `Retry-After`, since another replica (or a retry) answers.
+        public let registryLagging = Problem.Code(
+            "registry.lagging", .serviceUnavailable,
+            kk: ("Реплика әлі жаңартылмаған", "Бұл реплика сұралған тізбек нөміріне дейін тізілімді әлі қолданбаған. Кейінірек қайталаңыз немесе басқа репликаға сұрау жіберіңіз."),
+            ru: ("Реплика ещё не обновлена", "Эта реплика ещё не применила реестр до запрошенного номера последовательности. Повторите позже или обратитесь к другой реплике."),
+            en: ("The replica is behind", "This replica has not yet applied the registry up to the sequence asked for. Retry later, or ask another replica."))
         public let internalError = Problem.Code("internal.error", .storeFailure)
     }
 }
