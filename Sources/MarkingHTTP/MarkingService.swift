@@ -50,7 +50,7 @@ public final class MarkingService: Sendable {
         self.products = ProductRegister(store: store)
         self.admin = admin
         self.workers = workers
-        self.jobs = try JobEngine(store: store)
+        self.jobs = try JobEngine(store: store, node: replication?.node ?? "")
         self.jobWorkers = StoreWorkers(label: "marking.http.documents")
         self.violations = ViolationReports(store: store)
         self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)

@@ -21,16 +21,22 @@ public final class JobEngine: Sendable {
     public let store: MarkingStore
     let directory: ParticipantDirectory
     let packages: PackageReader
+    /// The replica this engine runs on ("" on a single node).
+    public let node: String
     let parseShards: Int
 
     /// Status-change documents with at least this many codes are checked in parallel parts.
     let partThreshold: Int
 
-    public convenience init(store: MarkingStore, parseShards: Int? = nil) throws(MarkingError) {
-        try self.init(store: store, parseShards: parseShards, partThreshold: 200_000)
+    /// - Parameter node: the replica running the engine, in a cluster ("" on a single
+    ///   node): its documents in flight are marked so, and only its own are recovered
+    ///   at start.
+    public convenience init(store: MarkingStore, parseShards: Int? = nil, node: String = "") throws(MarkingError) {
+        try self.init(store: store, parseShards: parseShards, partThreshold: 200_000, node: node)
     }
 
-    init(store: MarkingStore, parseShards: Int?, partThreshold: Int) throws(MarkingError) {
+    init(store: MarkingStore, parseShards: Int?, partThreshold: Int, node: String = "") throws(MarkingError) {
+        self.node = node
         self.partThreshold = partThreshold
         self.store = store
         directory = ParticipantDirectory(store: store)
@@ -116,7 +122,7 @@ public final class JobEngine: Sendable {
             let document = Document(opening: command, id: try store.nextID(.document, in: &changeset))
             changeset.putDocument(document.id, try encode(document))
             changeset.putDocumentNumber(command.number, of: document.participant, id: document.id)
-            changeset.setInFlight(document.id, true)
+            changeset.setInFlight(document.id, node: node)
             return (document, true)
         }.value
     }
@@ -133,6 +139,9 @@ public final class JobEngine: Sendable {
     ) throws(MarkingError) -> Document {
         var writeStart = ContinuousClock.now
         let decided = try store.committer.commit { changeset throws(MarkingError) -> Document in
+            // Decided meanwhile (marked INTERRUPTED when its node was taken over):
+            // the stored decision stands and nothing is applied.
+            if let stored = try self.document(document.id), stored.state != .inProgress { return stored }
             var work = DocumentWork(document: document, engine: self, command: command)
             let readStart = ContinuousClock.now
             try work.collect(lines)
@@ -155,7 +164,7 @@ public final class JobEngine: Sendable {
                 document.firstRefused = work.refused.sorted { $0.line < $1.line }
             }
             changeset.putDocument(document.id, try encode(document))
-            changeset.setInFlight(document.id, false)
+            changeset.clearInFlight(document.id)
             writeStart = ContinuousClock.now
             return document
         }.value
@@ -172,7 +181,15 @@ public final class JobEngine: Sendable {
     /// the state change, so it either landed whole (and the document says
     /// `CHECKED_OK`) or not at all. They are marked `CHECKED_NOT_OK`, reason `INTERRUPTED`.
     private func recoverInterrupted() throws(MarkingError) {
-        for id in try store.documentsInFlight() {
+        try interruptDocuments(of: node)
+    }
+
+    /// Marks the documents in flight on `node` `CHECKED_NOT_OK`, reason
+    /// `INTERRUPTED`: at start for this engine's own node, or by the replica that takes
+    /// over from a node that is gone. A node whose document is marked so applies nothing
+    /// of it, even if it comes back midway: its decision finds the document decided.
+    public func interruptDocuments(of node: String) throws(MarkingError) {
+        for (id, owner) in try store.documentsInFlight() where owner == node {
             _ = try store.committer.commit { changeset throws(MarkingError) in
                 if var document = try document(id), document.state == .inProgress {
                     document.state = .checkedNotOK
@@ -181,7 +198,7 @@ public final class JobEngine: Sendable {
                     document.finishedAt = MarkingStore.now()
                     changeset.putDocument(id, try encode(document))
                 }
-                changeset.setInFlight(id, false)
+                changeset.clearInFlight(id)
             }
         }
     }

@@ -6,7 +6,7 @@ import RocksDB
 /// |---|---|
 /// | `D` + document id (8, big-endian) | the document (OwnershipBatch's `Document`, JSON) |
 /// | `N` + participant (4, big-endian) + number (UTF-8) | document id (8, big-endian): a number applies once |
-/// | `F` + document id | empty: the document is in flight (stored `IN_PROGRESS`, not yet decided) |
+/// | `F` + document id | the node running it (UTF-8; empty on a single node): the document is in flight (stored `IN_PROGRESS`, not yet decided) |
 /// | `S` + document id + `C` + chunk (4, big-endian) | codes a shipment reserved: per code its key length (1), key, and last document before the shipment (8, little-endian) |
 /// | `S` + document id + `P` | packages a shipment reserved: per package its label length (1) and label (see `PackageStorage.swift`) |
 /// | `W` + receiver (4, big-endian) + document id | empty: a shipment waiting for that receiver |
@@ -58,9 +58,21 @@ extension MarkingStore {
         try read { try database.get(DocumentKeys.number(participant, number), in: families[.documents]) }.flatMap(DocumentKeys.id)
     }
 
-    /// The documents stored in flight and not decided since (a crash stopped them).
-    public func documentsInFlight() throws(MarkingError) -> [UInt64] {
-        try documentKeys(prefix: [DocumentKeys.inFlightTag]).compactMap { DocumentKeys.id($0.dropFirst()) }
+    /// The documents stored in flight and not decided since (a crash stopped them),
+    /// with the node that runs them.
+    public func documentsInFlight() throws(MarkingError) -> [(id: UInt64, node: String)] {
+        try read { () throws -> [(id: UInt64, node: String)] in
+            let cursor = try Cursor(database, family: families[.documents], prefix: [DocumentKeys.inFlightTag])
+            var documents: [(id: UInt64, node: String)] = []
+            while cursor.isValid {
+                if let id = DocumentKeys.id(cursor.key.dropFirst()) {
+                    documents.append((id, String(decoding: cursor.value, as: UTF8.self)))
+                }
+                cursor.next()
+            }
+            try cursor.checkStatus()
+            return documents
+        }
     }
 
     /// The shipments that hold reserved codes or packages (``waitingShipments(for:after:limit:)``
@@ -168,13 +180,14 @@ extension Changeset {
         put(DocumentKeys.number(participant, number), bigEndian(id), in: .documents)
     }
 
-    /// Marks document `id` in flight, or (`false`) decided.
-    public mutating func setInFlight(_ id: UInt64, _ inFlight: Bool) {
-        if inFlight {
-            put(DocumentKeys.inFlight(id), [], in: .documents)
-        } else {
-            delete(DocumentKeys.inFlight(id), in: .documents)
-        }
+    /// Marks document `id` in flight on `node`.
+    public mutating func setInFlight(_ id: UInt64, node: String) {
+        put(DocumentKeys.inFlight(id), Array(node.utf8), in: .documents)
+    }
+
+    /// Marks document `id` decided.
+    public mutating func clearInFlight(_ id: UInt64) {
+        delete(DocumentKeys.inFlight(id), in: .documents)
     }
 
     /// Stores what shipment `id` reserves, and lists it as waiting for `receiver`.
