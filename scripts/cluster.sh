@@ -2,7 +2,7 @@
 # A local three-node NATS JetStream cluster on loopback, for development and manual
 # fault tests (DESIGN.md section 10):
 #
-#   scripts/cluster.sh up     [--dir DIR] [--base-port N]   start (or report) the nodes
+#   scripts/cluster.sh up     [--dir DIR] [--base-port N]   start (or report) the nodes and the three engine replicas
 #   scripts/cluster.sh status [--dir DIR]                   show nodes, ports, JetStream leader
 #   scripts/cluster.sh down   [--dir DIR] [--wipe]          stop the nodes (--wipe: delete their data)
 #
@@ -90,12 +90,78 @@ start_nats() {
 }
 
 # --- engine replicas -------------------------------------------------------------
-# Placeholder: three marking-server replicas, one per node, will be started and
-# stopped here (marking-server serve --cluster "$(urls)" --node rI --data DIR/rI),
-# and listed by `status`. Not part of this script yet.
-start_replicas() { :; }
-stop_replicas() { :; }
-status_replicas() { :; }
+# Three marking-server replicas, rI on http://127.0.0.1:N+4100+i-1 (8322..8324), each
+# with its own data folder DIR/rI, all sharing one key ring (DIR/keys.json: every
+# replica must derive the same storage keys and tails) and one admin token
+# (DIR/admin-token, or MARKING_ADMIN_TOKEN). The binary is $MARKING_SERVER, or the
+# release build (built when missing).
+replicas=(r1 r2 r3)
+http_port() { echo $((base_port + 4100 + $1)); }
+replica_pid() { cat "$dir/$1/serve.pid" 2>/dev/null || true; }
+replica_alive() {
+  local pid state
+  pid=$(replica_pid "$1")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo R)
+  [ "$state" != Z ]
+}
+server_binary() {
+  if [ -n "${MARKING_SERVER:-}" ]; then echo "$MARKING_SERVER"; return; fi
+  [ -x .build/release/marking-server ] || swift build -c release --product marking-server >&2
+  echo .build/release/marking-server
+}
+start_replica() {
+  local i=$1 name=${replicas[$1]} binary
+  replica_alive "$name" && return 0
+  binary=$(server_binary)
+  mkdir -p "$dir/$name"
+  [ -f "$dir/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/admin-token"
+  chmod 600 "$dir/admin-token"
+  MARKING_ADMIN_TOKEN=${MARKING_ADMIN_TOKEN:-$(cat "$dir/admin-token")} nohup "$binary" serve \
+    --cluster "$(urls)" --node "$name" --data "$dir/$name" --keys "$dir/keys.json" --port "$(http_port "$i")" \
+    >"$dir/$name/serve.log" 2>&1 &
+  echo $! > "$dir/$name/serve.pid"
+  local waited=0
+  until curl -s --max-time 1 "http://127.0.0.1:$(http_port "$i")/api/v1/health" >/dev/null 2>&1; do
+    sleep 0.2
+    waited=$((waited + 1))
+    if ! replica_alive "$name" || [ $waited -gt 150 ]; then
+      echo "replica $name did not start; its log: $dir/$name/serve.log" >&2
+      tail -3 "$dir/$name/serve.log" >&2
+      exit 1
+    fi
+  done
+}
+start_replicas() {
+  # The first replica creates the shared key ring; the others start once it exists.
+  local i
+  for i in 0 1 2; do start_replica "$i"; done
+}
+stop_replicas() {
+  local name
+  for name in "${replicas[@]}"; do
+    replica_alive "$name" && kill "$(replica_pid "$name")" 2>/dev/null || true
+  done
+  for _ in $(seq 1 100); do
+    replica_alive r1 || replica_alive r2 || replica_alive r3 || break
+    sleep 0.1
+  done
+  for name in "${replicas[@]}"; do
+    replica_alive "$name" && kill -9 "$(replica_pid "$name")" 2>/dev/null || true
+    rm -f "$dir/$name/serve.pid"
+  done
+}
+status_replicas() {
+  local i
+  for i in 0 1 2; do
+    local name=${replicas[$i]} health="down"
+    if replica_alive "$name"; then
+      health=$(curl -s --max-time 2 "http://127.0.0.1:$(http_port "$i")/api/v1/health" || echo "not answering")
+    fi
+    printf '%s http://127.0.0.1:%s  %s\n' "$name" "$(http_port "$i")" "$health"
+  done
+  echo "replicas: http://127.0.0.1:$(http_port 0),http://127.0.0.1:$(http_port 1),http://127.0.0.1:$(http_port 2)"
+}
 # ---------------------------------------------------------------------------------
 
 print_status() {
