@@ -45,8 +45,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Emitter", dependencies: ["MarkingCore", "RocksDB"]),
-        .target(name: "OwnershipBatch", dependencies: ["MarkingCore", "RocksDB"]),
+        .target(name: "Emitter", dependencies: ["MarkingCore"]),
+        .target(name: "OwnershipBatch", dependencies: ["MarkingCore"]),
         .target(name: "ConsoleProgress"),
         .target(
             name: "LoadClient",
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "MarkingHTTP",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB",
+                "MarkingCore", "Emitter", "OwnershipBatch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

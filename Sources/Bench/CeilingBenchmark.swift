@@ -2,7 +2,6 @@ import ArgumentParser
 import ConsoleProgress
 import Foundation
 import MarkingCore
-import RocksDB
 import Synchronization
 
 /// `marking-bench ceiling`: what this machine's RocksDB does with the same keys and

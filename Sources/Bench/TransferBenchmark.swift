@@ -4,7 +4,6 @@ import Emitter
 import Foundation
 import MarkingCore
 import OwnershipBatch
-import RocksDB
 import Synchronization
 
 /// `marking-bench transfer`: a store of M introduced codes, then one transfer document

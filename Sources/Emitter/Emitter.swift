@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import MarkingCore
-import RocksDB
 import Synchronization
 
 /// Issues marking codes: reserves counter ranges, generates serials on sharded Dispatch

@@ -1,5 +1,4 @@
 import MarkingCore
-import RocksDB
 
 /// Generates the codes of a contiguous part of an order's range: serial by the
 /// permutation, tail by the pre-keyed HMAC, the line in the requested format.

@@ -1,5 +1,4 @@
 import Foundation
-import RocksDB
 
 /// What a participant of the marking system does; decides which documents it may send.
 public enum ParticipantRole: String, Sendable, Codable, CaseIterable {

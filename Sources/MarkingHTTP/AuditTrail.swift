@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import MarkingCore
-import RocksDB
 import Synchronization
 
 /// The audit trail in the store's `audit` column family.

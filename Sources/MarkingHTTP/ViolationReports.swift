@@ -1,6 +1,5 @@
 import Foundation
 import MarkingCore
-import RocksDB
 
 /// A report from the public of a suspected fake (decree C5: "send a message about a
 /// violation"): the code as read, whether the store knows it, where and why.

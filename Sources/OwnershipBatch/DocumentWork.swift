@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import MarkingCore
-import RocksDB
 import Synchronization
 
 /// The validation of one document and the changeset it returns, built under the

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import MarkingCore
-import RocksDB
 import Synchronization
 
 /// Runs documents: validates every code of a document against the store and applies

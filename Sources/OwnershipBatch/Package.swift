@@ -1,6 +1,5 @@
 import Foundation
 import MarkingCore
-import RocksDB
 
 /// The packaging level of a package.
 public enum PackageKind: String, Sendable, Codable, CaseIterable {
