@@ -99,6 +99,14 @@ public final class JetStreamLog: ChangesetLog {
         }
     }
 
+    public func trim(through sequence: UInt64) throws(MarkingError) {
+        do {
+            try jetStream.purge(stream: Self.stream, upTo: sequence + 1)
+        } catch {
+            throw MarkingError(.store, "cannot trim the log through \(sequence): \(error.message)")
+        }
+    }
+
     /// Whether the connection to a NATS server is up.
     public var isReachable: Bool { connection.isConnected }
 }

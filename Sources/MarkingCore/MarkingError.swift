@@ -32,6 +32,8 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notWaiting: Code = "document.not_waiting"
         /// Bytes that should hold a changeset do not.
         public static let malformedChangeset: Code = "changeset.malformed"
+        /// The replicated log no longer holds changesets this store needs.
+        public static let logTrimmed: Code = "log.trimmed"
     }
 
     /// The field of a command that is wrong, and the stable code of what is wrong

@@ -26,6 +26,17 @@ public enum MarkingApplication {
             }
             return try JSONAnswer.response(health)
         }
+        api.post("registry/checkpoints") { request, _ in
+            guard case .admin = try await service.caller(of: request) else { throw Problem(.auth.adminOnly) }
+            let store = service.store
+            let checkpoint = try await service.blocking { try RegistryCheckpoints(store: store).make() }
+            return try JSONAnswer.response(checkpoint, status: .created)
+        }
+        api.get("registry/checkpoints") { request, _ in
+            guard case .admin = try await service.caller(of: request) else { throw Problem(.auth.adminOnly) }
+            let store = service.store
+            return try JSONAnswer.response(try await service.blocking { try RegistryCheckpoints(store: store).list() })
+        }
         api.get("registry/digest") { request, _ in
             guard case .admin = try await service.caller(of: request) else { throw Problem(.auth.adminOnly) }
             let store = service.store

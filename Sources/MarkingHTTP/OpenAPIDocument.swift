@@ -108,6 +108,21 @@ paths:
       summary: "The store answers; `appliedSequence` is the registry's applied sequence. In a cluster also `node`, `logSequence` (the log's last), `lag` and `logReachable`."
       responses:
         "200": {$ref: "#/components/responses/JSON"}
+  /registry/checkpoints:
+    get:
+      summary: "This replica's checkpoints (admin): `checkpoints` [{sequence, path}] and `latest`."
+      security: [{bearer: []}]
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+    post:
+      summary: "Writes a checkpoint of the registry (admin) under DATA/checkpoints/SEQUENCE: a new replica starts from it (`serve --cluster ... --checkpoint DIR`), and the log is trimmed behind every replica's latest (`marking-server cluster trim`)."
+      security: [{bearer: []}]
+      responses:
+        "201": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
   /registry/digest:
     get:
       summary: "The SHA-256 digest of the whole registry at `sequence` (admin): replicas that converged share it (`marking-server cluster verify`)."

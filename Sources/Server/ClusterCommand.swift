@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import MarkingCore
 import MarkingHTTP
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -10,7 +11,51 @@ import FoundationNetworking
 /// at one sequence and compares them.
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "Tools for a replicated cluster.", subcommands: [Verify.self])
+        commandName: "cluster", abstract: "Tools for a replicated cluster.", subcommands: [Verify.self, Trim.self])
+
+    struct Trim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop the log's changesets that every replica holds in a checkpoint (POST /registry/checkpoints on each first).")
+
+        @Option(help: "The NATS servers, nats://HOST:PORT[,...].")
+        var cluster: String
+
+        @Option(help: "Every replica's base URL, http://HOST:PORT[,...].")
+        var replicas: String
+
+        @Option(help: "The admin token (default: $\(AdminToken.environmentVariable)).")
+        var adminToken: String?
+
+        struct Listing: Decodable { var latest: UInt64 }
+
+        func run() async throws {
+            guard let token = adminToken ?? ProcessInfo.processInfo.environment[AdminToken.environmentVariable] else {
+                throw fail("give --admin-token or set \(AdminToken.environmentVariable)", code: 2)
+            }
+            var oldest = UInt64.max
+            for base in replicas.split(separator: ",").map(String.init) {
+                var request = URLRequest(url: URL(string: base + "/api/v1/registry/checkpoints")!)
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                let (body, response) = try await URLSession.shared.data(for: request)
+                guard (response as? HTTPURLResponse)?.statusCode == 200, let listing = try? JSONDecoder().decode(Listing.self, from: body) else {
+                    throw fail("\(base) did not list its checkpoints: \(String(decoding: body.prefix(200), as: UTF8.self))")
+                }
+                print("\(base)  latest checkpoint at \(listing.latest)")
+                oldest = min(oldest, listing.latest)
+            }
+            guard oldest > 0, oldest < .max else { throw fail("every replica needs a checkpoint before the log is trimmed; nothing trimmed") }
+            do {
+                let log = try JetStreamLog(urls: cluster.split(separator: ",").map(String.init), name: "trim")
+                defer { log.close() }
+                try log.trim(through: oldest)
+            } catch let error as ClusterError {
+                throw fail(error.message)
+            } catch let error as MarkingError {
+                throw fail(error.message)
+            }
+            print("log trimmed through \(oldest)")
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

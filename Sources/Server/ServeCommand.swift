@@ -28,8 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "This replica's name in the cluster (with --cluster).")
     var node: String?
 
+    @Option(help: "Start a new replica from this checkpoint of another (a folder holding db/, made by POST /registry/checkpoints), then catch up with the log (with --cluster, on an empty data folder).")
+    var checkpoint: String?
+
     func run() async throws {
         guard (0...65535).contains(port) else { throw fail("port \(port) is out of range 0...65535") }
+        if let checkpoint {
+            guard cluster != nil else { throw fail("--checkpoint starts a replica of a cluster: give --cluster too") }
+            try Self.bootstrap(from: checkpoint, into: store.data)
+        }
         let markingStore = try reportingErrors { try MarkingStore(dataFolder: store.data, keyFile: store.keys) }
         defer { markingStore.close() }
         let admin: AdminToken
@@ -65,5 +72,22 @@ struct ServeCommand: AsyncParsableCommand {
                 print("serving http://\(host):\(channel.localAddress?.port ?? 0)/api/v1", to: &standardError)
             })
         try await application.runService()
+    }
+
+    /// Copies a checkpoint's store into an empty data folder.
+    static func bootstrap(from checkpoint: String, into data: String) throws {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: checkpoint + "/db/CURRENT") else {
+            throw fail("\(checkpoint) is not a checkpoint: it has no db/CURRENT", code: 2)
+        }
+        guard !manager.fileExists(atPath: data + "/db") else {
+            throw fail("\(data) holds a store already; a replica starts from a checkpoint only on an empty data folder", code: 2)
+        }
+        do {
+            try manager.createDirectory(atPath: data, withIntermediateDirectories: true)
+            try manager.copyItem(atPath: checkpoint + "/db", toPath: data + "/db")
+        } catch {
+            throw fail("cannot copy checkpoint \(checkpoint) into \(data): \(error.localizedDescription)")
+        }
     }
 }

@@ -20,7 +20,11 @@ struct ReplicationTests {
         let emitter: Emitter
         let directory: ParticipantDirectory
 
-        init(log: MemoryLog, keyFile: String? = nil) throws {
+        init(log: MemoryLog, keyFile: String? = nil, checkpoint: String? = nil) throws {
+            if let checkpoint {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: checkpoint + "/db", toPath: folder + "/db")
+            }
             store = try MarkingStore(dataFolder: folder, keyFile: keyFile, options: smallStoreOptions)
             store.committer.replicate(to: log)
             try store.committer.catchUp()
@@ -149,5 +153,29 @@ struct ReplicationTests {
         defer { fresh.close() }
         #expect(try fresh.store.digest() == a.store.digest())
         #expect(fresh.store.appliedSequence == UInt64(log.count))
+    }
+
+    @Test func aReplicaStartsFromACheckpointAndTheLogAfterItOnceTheLogIsTrimmed() throws {
+        let (log, a, b, producer, receivers) = try pair()
+        defer { a.close(); b.close() }
+        let codes = try a.introduced(500, to: producer)
+        let scratch = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let held = try a.store.checkpoint(into: scratch + "/cp")
+        #expect(held == a.store.appliedSequence)
+        // Written after the checkpoint: only the log has it.
+        _ = try b.engine.submit(
+            DocumentRequest(type: .transfer, participant: producer, number: "AFTER", receiver: receivers[0], codes: CodeList(Array(codes[0..<50]))))
+        try log.trim(through: held)
+
+        let fromCheckpoint = try Replica(log: log, keyFile: a.folder + "/keys.json", checkpoint: scratch + "/cp")
+        defer { fromCheckpoint.close() }
+        try a.store.committer.catchUp()
+        #expect(try fromCheckpoint.store.digest() == a.store.digest(), "checkpoint + the log after it = the registry")
+        #expect(try fromCheckpoint.owner(codes[0]) == receivers[0])
+
+        // An empty replica cannot start from a trimmed log: it is told to use a checkpoint.
+        let error = #expect(throws: MarkingError.self) { try Replica(log: log, keyFile: a.folder + "/keys.json") }
+        #expect(error?.code == .logTrimmed)
     }
 }

@@ -7,6 +7,8 @@ import Synchronization
 /// as a writer killed between two frames of one changeset.
 public final class MemoryLog: ChangesetLog, Sendable {
     private let messages = Mutex<[[UInt8]]>([])
+    /// Messages up to this sequence were trimmed.
+    private let trimmed = Mutex<UInt64>(0)
     private let appendsLeft = Mutex<Int?>(nil)
     public let maximumMessageBytes: Int
 
@@ -34,9 +36,14 @@ public final class MemoryLog: ChangesetLog, Sendable {
 
     public func lastSequence() throws(MarkingError) -> UInt64 { UInt64(count) }
 
+    public func trim(through sequence: UInt64) throws(MarkingError) {
+        trimmed.withLock { $0 = max($0, sequence) }
+    }
+
     public func read(after sequence: UInt64, limit: Int, wait: Duration) throws(MarkingError) -> [LogMessage] {
-        messages.withLock { messages in
-            let start = Int(sequence)
+        let first = trimmed.withLock { $0 }
+        return messages.withLock { messages in
+            let start = Int(max(sequence, first))
             guard start < messages.count else { return [] }
             return (start..<min(messages.count, start + limit)).map { LogMessage(sequence: UInt64($0 + 1), bytes: messages[$0]) }
         }

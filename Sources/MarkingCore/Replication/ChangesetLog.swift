@@ -18,8 +18,13 @@ public protocol ChangesetLog: Sendable {
     func lastSequence() throws(MarkingError) -> UInt64
 
     /// Messages after `sequence`, in order, at most `limit`, waiting up to `wait` for
-    /// the first; empty when none came.
+    /// the first; empty when none came. A log trimmed past `sequence` starts with a
+    /// later sequence.
     func read(after sequence: UInt64, limit: Int, wait: Duration) throws(MarkingError) -> [LogMessage]
+
+    /// Drops the messages up to and including `sequence`: every replica holds a
+    /// checkpoint at or after it.
+    func trim(through sequence: UInt64) throws(MarkingError)
 }
 
 /// One message of a ``ChangesetLog``.

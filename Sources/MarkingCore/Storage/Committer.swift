@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import RocksDB
 import Synchronization
 
@@ -62,6 +63,9 @@ public final class Committer: Sendable {
     private let published = Atomic<UInt64>(0)
     /// Told of every changeset written, in order (``observe(_:)``).
     private let observer = Mutex<(@Sendable (Changeset, UInt64) -> Void)?>(nil)
+
+    /// Emission ranges being materialized outside the commit order (``materialize(_:progress:)``).
+    private let materializing = Atomic<Int>(0)
 
     /// Code records above which a batch is built on several threads.
     static let parallelCodes = 200_000
@@ -176,6 +180,17 @@ public final class Committer: Sendable {
         return true
     }
 
+    /// Runs `body` with the applied sequence while no changeset is written and no
+    /// emission range is half materialized: what a checkpoint copies is then exactly
+    /// the registry at that sequence.
+    func whileSettled<T>(_ body: (UInt64) throws(MarkingError) -> T) throws(MarkingError) -> T {
+        try order.withLock { state throws(MarkingError) -> T in
+            // New materializations start only after a commit, which waits for this lock.
+            while materializing.load(ordering: .acquiring) > 0 { usleep(2_000) }
+            return try body(state.sequence)
+        }
+    }
+
     /// Reads and applies the log up to `last`, under the commit order.
     private func catchUp(_ state: inout State, from log: any ChangesetLog, upTo last: UInt64) throws(MarkingError) {
         while state.position < last {
@@ -191,6 +206,13 @@ public final class Committer: Sendable {
     private func apply(_ messages: [LogMessage], to state: inout State) throws(MarkingError) {
         var applied = false
         for message in messages where message.sequence > state.position {
+            // The log's sequences have no holes but at its front, where it was trimmed
+            // behind checkpoints: changesets this store never applied are gone.
+            guard message.sequence == state.position + 1 else {
+                throw MarkingError(
+                    .logTrimmed,
+                    "the log starts at \(message.sequence), after this store's position \(state.position): it was trimmed behind a checkpoint; start this replica from a checkpoint (serve --checkpoint DIR)")
+            }
             state.position = message.sequence
             guard let bytes = try state.assembly.add(message.bytes) else { continue }
             let changeset = try Changeset(decoding: bytes)
@@ -224,6 +246,8 @@ public final class Committer: Sendable {
     /// changeset, so no rule writes those keys, and a 100-million-code order must not
     /// hold every document behind it. `progress` hears of each batch's codes.
     public func materialize(_ range: EmissionRange, progress: (@Sendable (Int) -> Void)? = nil) throws(MarkingError) {
+        materializing.add(1, ordering: .acquiringAndReleasing)
+        defer { materializing.subtract(1, ordering: .acquiringAndReleasing) }
         do {
             try range.write(into: database, family: families[.codes], progress: progress)
             try database.syncWAL()

@@ -1,3 +1,4 @@
+import Foundation
 import RocksDB
 
 /// Operations on the store as a whole, for tools and the bench: flushing, compacting,
@@ -53,6 +54,28 @@ extension MarkingStore {
     /// memory): proves the store answers reads.
     public func readAppliedSequence() throws(MarkingError) -> UInt64 {
         try read { try database.get(MetaKeys.applied, in: families[.meta]) }.flatMap(MetaKeys.decodeSequence) ?? 0
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes a checkpoint of the whole store to `folder/db` (a consistent copy, SST
+    /// files hard-linked) at a moment when no changeset is being written and no
+    /// emission is half written, and returns the applied sequence it holds. A replica
+    /// starts from it (``MarkingStore/init(dataFolder:keyFile:create:catalog:options:)``
+    /// on a copy) and catches up with the log after that sequence.
+    public func checkpoint(into folder: String) throws(MarkingError) -> UInt64 {
+        guard !FileManager.default.fileExists(atPath: folder) else {
+            throw MarkingError(.dataFolder, "checkpoint folder \(folder) exists already")
+        }
+        return try committer.whileSettled { sequence throws(MarkingError) -> UInt64 in
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try database.checkpoint(to: folder + "/db")
+            } catch {
+                throw MarkingError(.store, "cannot write checkpoint \(folder): \(error)")
+            }
+            return sequence
+        }
     }
 
     // MARK: Ceilings
