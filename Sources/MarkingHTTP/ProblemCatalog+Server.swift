@@ -29,6 +29,8 @@ extension ProblemCatalog {
         public let keyFile = Problem.Code(MarkingError.Code.keyFile, .storeFailure)
         public let unknownKey = Problem.Code(MarkingError.Code.unknownKey, .storeFailure)
         public let malformedChangeset = Problem.Code(MarkingError.Code.malformedChangeset, .storeFailure)
+        /// The log was trimmed past this replica's position: an operator starts it from a checkpoint.
+        public let logTrimmed = Problem.Code(MarkingError.Code.logTrimmed, .storeFailure)
         /// A replica that has not applied the sequence `X-Registry-Min-Sequence` asks for
         /// within 5 s: 503 with `Retry-After`, since another replica (or a retry) answers.
         public let registryLagging = Problem.Code(
