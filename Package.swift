@@ -93,7 +93,7 @@ let package = Package(
         ),
         // Fixtures shared by the test targets (temporary stores, valid BINs and SSCCs,
         // collecting sinks): one copy instead of one per target.
-        .target(name: "TestSupport", dependencies: ["MarkingCore", "Emitter", "RocksDB", "NATS"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "NATS"], path: "Tests/TestSupport"),
         .testTarget(name: "RocksDBTests", dependencies: ["RocksDB", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "TestSupport"]),
         .testTarget(

@@ -39,14 +39,14 @@ client_port() { echo $((base_port + $1)); }
 route_port() { echo $((base_port + 2000 + $1)); }
 monitor_port() { echo $((base_port + 4000 + $1)); }
 pid_of() { cat "$dir/$1/nats.pid" 2>/dev/null || true; }
-# Running, and not a zombie waiting for a parent that does not reap.
-alive() {
-  local pid state
-  pid=$(pid_of "$1")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo R)
+# Process $1 runs, and is not a zombie waiting for a parent that does not reap.
+pid_alive() {
+  local state
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo R)
   [ "$state" != Z ]
 }
+alive() { pid_alive "$(pid_of "$1")"; }
 urls() {
   local list=() i
   for i in 0 1 2; do list+=("nats://127.0.0.1:$(client_port $i)"); done
@@ -98,13 +98,7 @@ start_nats() {
 replicas=(r1 r2 r3)
 http_port() { echo $((base_port + 4100 + $1)); }
 replica_pid() { cat "$dir/$1/serve.pid" 2>/dev/null || true; }
-replica_alive() {
-  local pid state
-  pid=$(replica_pid "$1")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo R)
-  [ "$state" != Z ]
-}
+replica_alive() { pid_alive "$(replica_pid "$1")"; }
 server_binary() {
   if [ -n "${MARKING_SERVER:-}" ]; then echo "$MARKING_SERVER"; return; fi
   [ -x .build/release/marking-server ] || swift build -c release --product marking-server >&2

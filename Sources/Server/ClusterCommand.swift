@@ -20,20 +20,14 @@ struct ClusterCommand: ParsableCommand {
         @Option(help: "The NATS servers, nats://HOST:PORT[,...].")
         var cluster: String
 
-        @Option(help: "Every replica's base URL, http://HOST:PORT[,...].")
-        var replicas: String
-
-        @Option(help: "The admin token (default: $\(AdminToken.environmentVariable)).")
-        var adminToken: String?
+        @OptionGroup var access: ReplicaAccess
 
         struct Listing: Decodable { var latest: UInt64 }
 
         func run() async throws {
-            guard let token = adminToken ?? ProcessInfo.processInfo.environment[AdminToken.environmentVariable] else {
-                throw fail("give --admin-token or set \(AdminToken.environmentVariable)", code: 2)
-            }
+            let token = try access.token()
             var oldest = UInt64.max
-            for base in replicas.split(separator: ",").map(String.init) {
+            for base in try access.urls() {
                 var request = URLRequest(url: URL(string: base + "/api/v1/registry/checkpoints")!)
                 request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
                 let (body, response) = try await URLSession.shared.data(for: request)
@@ -61,21 +55,12 @@ struct ClusterCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare the registry digests of the replicas at the same sequence; exit 0 when they are equal.")
 
-        @Option(help: "The replicas' base URLs, http://HOST:PORT[,http://HOST:PORT...].")
-        var replicas: String
-
-        @Option(help: "The admin token (default: $\(AdminToken.environmentVariable)).")
-        var adminToken: String?
+        @OptionGroup var access: ReplicaAccess
 
         func run() async throws {
-            let urls = replicas.split(separator: ",").map(String.init)
+            let urls = try access.urls()
             guard urls.count >= 2 else { throw fail("--replicas needs at least two replicas to compare", code: 2) }
-            for url in urls where URL(string: url)?.scheme?.hasPrefix("http") != true || URL(string: url)?.host == nil {
-                throw fail("'\(url)' is not an http://HOST:PORT URL", code: 2)
-            }
-            guard let token = adminToken ?? ProcessInfo.processInfo.environment[AdminToken.environmentVariable] else {
-                throw fail("give --admin-token or set \(AdminToken.environmentVariable)", code: 2)
-            }
+            let token = try access.token()
             var digests = try await urls.asyncMap { try await Self.digest(at: $0, token: token, atLeast: 0) }
             let target = digests.map(\.sequence).max() ?? 0
             for (index, url) in urls.enumerated() where digests[index].sequence < target {
@@ -116,6 +101,30 @@ struct ClusterCommand: ParsableCommand {
             }
             return digest
         }
+    }
+}
+
+/// The replicas a cluster command talks to, and the admin token it uses.
+struct ReplicaAccess: ParsableArguments {
+    @Option(help: "The replicas' base URLs, http://HOST:PORT[,http://HOST:PORT...].")
+    var replicas: String
+
+    @Option(help: "The admin token (default: $\(AdminToken.environmentVariable)).")
+    var adminToken: String?
+
+    func urls() throws -> [String] {
+        let urls = replicas.split(separator: ",").map(String.init)
+        for url in urls where URL(string: url)?.scheme?.hasPrefix("http") != true || URL(string: url)?.host == nil {
+            throw fail("'\(url)' is not an http://HOST:PORT URL", code: 2)
+        }
+        return urls
+    }
+
+    func token() throws -> String {
+        guard let token = adminToken ?? ProcessInfo.processInfo.environment[AdminToken.environmentVariable] else {
+            throw fail("give --admin-token or set \(AdminToken.environmentVariable)", code: 2)
+        }
+        return token
     }
 }
 

@@ -44,16 +44,7 @@ struct ClusterReplicaTests {
         }
 
         func introduced(_ count: Int, to owner: UInt32) throws -> [String] {
-            let sink = CollectingSink()
-            let request = EmissionRequest(
-                gtin: try GTIN("04607000000014"), quantity: count, template: try store.catalog.named("s13-91-92"), producer: owner)
-            _ = try emitter.emit(request, sink: sink)
-            for type in [DocumentType.utilisation, .introduction] {
-                let document = try engine.submit(
-                    DocumentRequest(type: type, participant: owner, number: "\(type)-\(UUID())", codes: CodeList(sink.lines)))
-                #expect(document.state == .checkedOK)
-            }
-            return sink.lines
+            try introducedCodes(count, to: owner, store: store, emitter: emitter, engine: engine)
         }
 
         func owners(_ codes: [String]) throws -> Set<UInt32?> {
