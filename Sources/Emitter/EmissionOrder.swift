@@ -53,6 +53,9 @@ public struct EmissionOrder: Sendable, Codable, Hashable {
     /// Milliseconds since 1970 UTC.
     public var createdAt: UInt64
     public var completedAt: UInt64?
+    /// The replica that writes the order's records, in a cluster (`nil` on a single
+    /// node): only it marks the order `INTERRUPTED` after a crash.
+    public var node: String? = nil
 
     public var gtinValue: GTIN { GTIN(uncheckedValue: gtin) }
 

@@ -25,8 +25,15 @@ public final class Emitter: Sendable {
     /// Writes records; one per emitter, see ``EmissionRange``.
     private let writerQueue = DispatchQueue(label: "marking.emitter.writer", qos: .userInitiated)
 
-    /// - Parameter shards: queues per order; one per core by default.
-    public init(store: MarkingStore, shards: Int? = nil) throws(MarkingError) {
+    /// The replica this emitter runs on ("" on a single node).
+    public let node: String
+
+    /// - Parameters:
+    ///   - shards: queues per order; one per core by default.
+    ///   - node: the replica, in a cluster: its orders name it, and only its own are
+    ///     marked `INTERRUPTED` at start.
+    public init(store: MarkingStore, shards: Int? = nil, node: String = "") throws(MarkingError) {
+        self.node = node
         self.store = store
         let count = max(1, shards ?? ProcessInfo.processInfo.activeProcessorCount)
         shardCount = count
@@ -87,7 +94,8 @@ public final class Emitter: Sendable {
                 id: try store.nextID(.order, in: &changeset), gtin: request.gtin.value, templateID: request.template.id,
                 serialLength: length, quantity: request.quantity, producer: request.producer,
                 keyID: store.keys.activeKeyID, rangeStart: start, rangeEnd: end, skipped: skipped,
-                selfMade: false, state: .inProgress, createdAt: MarkingStore.now(), completedAt: nil)
+                selfMade: false, state: .inProgress, createdAt: MarkingStore.now(), completedAt: nil,
+                node: node.isEmpty ? nil : node)
             changeset.putCounter(EmissionCounter(next: end, hasSelfMade: counter.hasSelfMade), gtin: request.gtin, serialLength: length)
             changeset.putOrder(order.id, try encode(order))
             changeset.emit(order.range)
@@ -265,7 +273,9 @@ public final class Emitter: Sendable {
     private func markInterruptedOrders() throws(MarkingError) {
         var interrupted: [EmissionOrder] = []
         try store.forEachOrder { bytes in
-            if let order = try? JSONDecoder().decode(EmissionOrder.self, from: Data(bytes)), order.state == .inProgress {
+            if let order = try? JSONDecoder().decode(EmissionOrder.self, from: Data(bytes)), order.state == .inProgress,
+               (order.node ?? "") == node
+            {
                 interrupted.append(order)
             }
         }

@@ -44,7 +44,7 @@ public final class MarkingService: Sendable {
     ) throws(MarkingError) {
         self.store = store
         self.replication = replication
-        self.emitter = try Emitter(store: store)
+        self.emitter = try Emitter(store: store, node: replication?.node ?? "")
         self.participants = ParticipantDirectory(store: store)
         self.tokens = TokenRegistry(store: store)
         self.products = ProductRegister(store: store)
