@@ -20,7 +20,7 @@ struct ReplicationTests {
         let emitter: Emitter
         let directory: ParticipantDirectory
 
-        init(log: MemoryLog, keyFile: String? = nil, checkpoint: String? = nil) throws {
+        init(log: MemoryLog, keyFile: String? = nil, checkpoint: String? = nil, node: String = "") throws {
             if let checkpoint {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try FileManager.default.copyItem(atPath: checkpoint + "/db", toPath: folder + "/db")
@@ -29,8 +29,8 @@ struct ReplicationTests {
             store.committer.replicate(to: log)
             try store.committer.catchUp()
             directory = ParticipantDirectory(store: store)
-            emitter = try Emitter(store: store)
-            engine = try JobEngine(store: store, parseShards: 2)
+            emitter = try Emitter(store: store, node: node)
+            engine = try JobEngine(store: store, parseShards: 2, node: node)
         }
 
         func close() {
@@ -49,8 +49,8 @@ struct ReplicationTests {
 
     private func pair() throws -> (MemoryLog, Replica, Replica, producer: UInt32, receivers: [UInt32]) {
         let log = MemoryLog(maximumMessageBytes: 64 << 10)
-        let a = try Replica(log: log)
-        let b = try Replica(log: log, keyFile: a.folder + "/keys.json")
+        let a = try Replica(log: log, node: "a")
+        let b = try Replica(log: log, keyFile: a.folder + "/keys.json", node: "b")
         let producer = try a.directory.register(name: "Producer LLP", bin: validBIN(1), roles: [.producer]).id
         let first = try b.directory.register(name: "Wholesale LLP", bin: validBIN(2), roles: [.wholesaler]).id
         let second = try a.directory.register(name: "Shop IE", bin: validBIN(3), roles: [.retailer]).id
@@ -167,5 +167,25 @@ struct ReplicationTests {
         // An empty replica cannot start from a trimmed log: it is told to use a checkpoint.
         let error = #expect(throws: MarkingError.self) { try Replica(log: log, keyFile: a.folder + "/keys.json") }
         #expect(error?.code == .logTrimmed)
+    }
+
+    @Test func aReplicaStartingNeverInterruptsWorkInFlightOnAnother() throws {
+        let (_, a, b, producer, receivers) = try pair()
+        defer { a.close(); b.close() }
+        let codes = try a.introduced(20, to: producer)
+        let order = try a.emitter.reserve(
+            EmissionRequest(gtin: try GTIN("04607000000014"), quantity: 10, template: try a.store.catalog.named("s13-91-92"), producer: producer))
+        #expect(order.node == "a")
+        try b.store.committer.catchUp()
+        // B restarts its engines: A's order and A's documents are A's to recover.
+        _ = try Emitter(store: b.store, node: "b")
+        _ = try JobEngine(store: b.store, parseShards: 2, node: "b")
+        #expect(try b.emitter.order(order.id)?.state == .inProgress)
+        // A restarts: its own order was interrupted by its crash.
+        _ = try Emitter(store: a.store, node: "a")
+        try b.store.committer.catchUp()
+        #expect(try b.emitter.order(order.id)?.state == .interrupted)
+        _ = receivers
+        _ = codes
     }
 }
