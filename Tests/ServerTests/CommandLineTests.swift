@@ -4,6 +4,9 @@ import MarkingCore
 import RocksDB
 import TestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `marking-server` executable, as a user would.
 struct MarkingServerProcess {
@@ -241,5 +244,37 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         let (outcome, _) = try runJob(["type": "INTRODUCTION", "date": "2028-02-29", "productionDate": "2025-12-31"])
         #expect(outcome.status == 1, "\(outcome.standardError)")
         #expect(outcome.standardError.contains("participant 1 is not registered"), "\(outcome.standardError)")
+    }
+}
+
+/// `emit --out` writes into what is at the path: a device stays a device, a link
+/// stays a link (and its target gets the codes), a directory is refused.
+@Suite("emit --out keeps what is at the path") struct EmitOutputTests {
+    @Test func aDeviceAndALinkStayWhatTheyAre() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A character device of our own when we may make one (root), else /dev/null
+        // itself; 1 << 8 | 3 is makedev(1, 3), a macro Swift does not import.
+        var device = folder + "/null"
+        if mknod(device, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) != 0 { device = "/dev/null" }
+        let emitted = try MarkingServerProcess.run(
+            ["emit", "--gtin", "04607000000014", "--count", "10", "--data", folder + "/data", "--out", device, "--quiet"])
+        #expect(emitted.status == 0, "\(emitted.standardError)")
+        var status = stat()
+        #expect(stat(device, &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "\(device) is still a character device")
+
+        let target = folder + "/codes.txt", link = folder + "/link.txt"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let linked = try MarkingServerProcess.run(
+            ["emit", "--gtin", "04607000000014", "--count", "10", "--data", folder + "/data", "--out", link, "--quiet"])
+        #expect(linked.status == 0, "\(linked.standardError)")
+        #expect(lstat(link, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK, "the link is still a link")
+        #expect(try String(contentsOfFile: target, encoding: .utf8).split(separator: "\n").count == 10, "its target holds the codes")
+
+        let directory = try MarkingServerProcess.run(
+            ["emit", "--gtin", "04607000000014", "--count", "10", "--data", folder + "/data", "--out", folder, "--quiet"])
+        #expect(directory.status != 0)
+        #expect(directory.standardError.contains("is a directory"))
     }
 }
