@@ -47,6 +47,17 @@ public enum RefusalReason: String, Sendable, Codable, CaseIterable, CodingKeyRep
 
 /// One refused code, with its line in the document.
 public struct Refusal: Sendable, Codable, Hashable {
+    /// The most bytes of a refused line kept in ``code``: a line is a code (some 80
+    /// bytes) or garbage, and a hundred refused lines of 10 MB must not make a 1 GiB
+    /// document.
+    public static let maximumCodeBytes = 256
+
+    /// The refused line as kept: at most ``maximumCodeBytes`` of it, `…` marking a cut.
+    public static func excerpt(_ line: ArraySlice<UInt8>) -> String {
+        guard line.count > maximumCodeBytes else { return String(decoding: line, as: UTF8.self) }
+        return String(decoding: line.prefix(maximumCodeBytes), as: UTF8.self) + "…"
+    }
+
     /// 1-based line number in the document's code list.
     public var line: Int
     public var code: String

@@ -68,7 +68,7 @@ extension DocumentWork {
         }
         let results = Mutex<[Int: Part]>([:])
         let units = self.units
-        let text: @Sendable (Int) -> String = { line in String(decoding: codes.line(line - 1), as: UTF8.self) }
+        let text: @Sendable (Int) -> String = { line in Refusal.excerpt(codes.line(line - 1)) }
         DispatchQueue.concurrentPerform(iterations: parts) { index in
             let lower = units.count * index / parts
             let upper = units.count * (index + 1) / parts

@@ -60,7 +60,7 @@ struct DocumentWork {
 
     mutating func collect(_ lines: [JobEngine.Line]) throws(MarkingError) {
         let codes = command.codes
-        lineText = { String(decoding: codes.line($0 - 1), as: UTF8.self) }
+        lineText = { Refusal.excerpt(codes.line($0 - 1)) }
         if case .aggregation(let package, let kind) = command.kind { try findTarget(package, kind: kind) }
         units.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {

@@ -244,3 +244,21 @@ struct InputTests {
         #expect(try ledger.codesAndPackages() == unchanged)
     }
 }
+
+@Suite("Refused lines")
+struct RefusedLineTests {
+    @Test func aRefusedLineIsKeptAsAShortExcerpt() throws {
+        let ledger = try Ledger()
+        defer { ledger.close() }
+        let codes = try ledger.introduced(2)
+        let huge = "01" + String(repeating: "9", count: 4 << 20)
+        let document = try ledger.expectRefused(.retirement, by: ledger.producer, [codes[0], huge, codes[1]], reason: "RETAIL_SALE")
+        let kept = try #require(document.firstRefused.first { $0.line == 2 })
+        #expect(kept.reason == .malformedCode)
+        #expect(kept.code.utf8.count <= Refusal.maximumCodeBytes + 3, "the line is cut, not stored whole")
+        #expect(kept.code.hasPrefix("0199"))
+        #expect(kept.code.hasSuffix("…"))
+        let stored = try #require(try ledger.store.document(document.id))
+        #expect(stored.count < 64 << 10, "the stored document stays small: \(stored.count) bytes")
+    }
+}
