@@ -189,7 +189,7 @@ struct DocumentRoutes {
                 logger.error("document job failed", metadata: ["error": "\(error)"])
             })
         } catch let error as MarkingError {
-            throw Problem(error)
+            throw Problem(field: error, pointer: pointer)
         }
         return try JSONAnswer.response(
             DocumentAnswer(opened), status: isNew ? .accepted : .ok, headers: [.location: "/api/v1/documents/\(opened.id)"])

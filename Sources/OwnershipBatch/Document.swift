@@ -43,6 +43,9 @@ public enum RefusalReason: String, Sendable, Codable, CaseIterable, CodingKeyRep
     /// The code (or package) is reserved by a shipment waiting for its receiver's
     /// acceptance; the detail names that document.
     case inShipment = "IN_SHIPMENT"
+    /// The document could not be processed (a store failure, a package label that
+    /// cannot be read); the detail says why. No code was changed.
+    case processingError = "PROCESSING_ERROR"
 }
 
 /// One refused code, with its line in the document.

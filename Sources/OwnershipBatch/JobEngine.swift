@@ -99,6 +99,16 @@ public final class JobEngine: Sendable {
     /// and (under the commit order, from ``open(_:)``) that its participants are registered.
     private func validate(_ command: DocumentCommand) throws(MarkingError) {
         try command.validateCodeCount()
+        if case .aggregation(let package, _) = command.kind {
+            // Read now, so that a package label nobody can read refuses the document
+            // before it is stored, rather than failing inside its job.
+            switch parseLine(Array(package.utf8)[...]) {
+            case .malformed(let problem):
+                throw MarkingError(.invalidInput, "cannot read package \(package): \(problem)", field: .init("package", .documentPackage))
+            case .code, .sscc:
+                break
+            }
+        }
     }
 
     private func validateParticipants(_ command: DocumentCommand) throws(MarkingError) {
@@ -137,7 +147,43 @@ public final class JobEngine: Sendable {
         commit: Bool = true
     ) throws(MarkingError) -> Document {
         var writeStart = ContinuousClock.now
-        let decided = try store.committer.commit { changeset throws(MarkingError) -> Document in
+        let decided: Document
+        do {
+            decided = try decide(document, command: command, lines: lines, progress: progress, commit: commit, writeStart: &writeStart)
+        } catch {
+            // A job never stays IN_PROGRESS because something failed inside it: the
+            // document ends refused, saying why, and nothing else is written.
+            guard commit else { throw error }
+            return try fail(document, error)
+        }
+        if commit {
+            progress?.finished(.write, since: writeStart)
+            progress?.add(lines.count)
+        }
+        return decided
+    }
+
+    /// Ends `document` `CHECKED_NOT_OK`, reason `PROCESSING_ERROR`, after `error`.
+    private func fail(_ document: Document, _ error: MarkingError) throws(MarkingError) -> Document {
+        try store.committer.commit { changeset throws(MarkingError) -> Document in
+            guard var stored = try self.document(document.id), stored.state == .inProgress else {
+                return try self.document(document.id) ?? document
+            }
+            stored.state = .checkedNotOK
+            stored.refusals = [.processingError: 1]
+            stored.firstRefused = [Refusal(line: 0, code: "", reason: .processingError, detail: error.message)]
+            stored.finishedAt = MarkingStore.now()
+            changeset.putDocument(stored.id, try encode(stored))
+            changeset.clearInFlight(stored.id)
+            return stored
+        }.value
+    }
+
+    private func decide(
+        _ document: Document, command: DocumentCommand, lines: [Line], progress: JobProgress?, commit: Bool,
+        writeStart: inout ContinuousClock.Instant
+    ) throws(MarkingError) -> Document {
+        try store.committer.commit { changeset throws(MarkingError) -> Document in
             // Decided meanwhile (marked INTERRUPTED when its node was taken over):
             // the stored decision stands and nothing is applied.
             if let stored = try self.document(document.id), stored.state != .inProgress { return stored }
@@ -167,11 +213,6 @@ public final class JobEngine: Sendable {
             writeStart = ContinuousClock.now
             return document
         }.value
-        if commit {
-            progress?.finished(.write, since: writeStart)
-            progress?.add(lines.count)
-        }
-        return decided
     }
 
     // MARK: Recovery
