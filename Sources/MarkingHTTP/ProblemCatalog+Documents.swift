@@ -20,6 +20,11 @@ extension ProblemCatalog {
             kk: ("Құжат табылмады", "Мұндай нөмірлі құжат жоқ."),
             ru: ("Документ не найден", "Документа с таким номером нет."),
             en: ("Document not found", "There is no document with this id."))
+        public let numberReused = Problem.Code(
+            MarkingError.Code.numberReused, .conflict,
+            kk: ("Құжат нөмірі бос емес", "Бұл нөмірмен басқа мазмұнды құжат жіберілген. Қайталау сол құжатты жіберуі керек, жаңа құжатқа жаңа нөмір беріңіз."),
+            ru: ("Номер документа уже занят", "Под этим номером уже отправлен документ с другим содержимым. Повтор должен отправлять тот же документ; новому документу дайте новый номер."),
+            en: ("Document number already used", "A document with other content was sent under this number. A retry must send the same document; give a new document a new number."))
         public let type = Problem.Code(
             MarkingError.Code.documentType, .unprocessableContent,
             kk: ("Құжат түрі белгісіз", "UTILISATION, INTRODUCTION, TRANSFER, RETIREMENT, WRITE_OFF, RETURN, AGGREGATION немесе DISAGGREGATION."),

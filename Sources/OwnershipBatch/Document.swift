@@ -104,4 +104,7 @@ public struct Document: Sendable, Codable, Hashable {
     public var acceptedAt: UInt64? = nil
     /// When the receiver rejected the shipment.
     public var rejectedAt: UInt64? = nil
+    /// ``DocumentCommand/fingerprint`` of what was submitted under this number, so a
+    /// second submission is told apart from a retry (`nil` for documents stored before it).
+    public var fingerprint: String? = nil
 }

@@ -89,6 +89,8 @@ extension MarkingError.Code {
     public static let receiverUnknown: Self = "document.receiver_unknown"
     /// A date that is not a calendar day `YYYY-MM-DD`.
     public static let documentDate: Self = "document.date"
+    /// A document number used already, for a document with other content.
+    public static let numberReused: Self = "document.number_reused"
     /// A document without codes.
     public static let documentEmpty: Self = "document.empty"
     /// More codes than ``JobEngine/maximumCodes``.

@@ -123,12 +123,21 @@ public final class JobEngine: Sendable {
     /// Returns the participant's document with this number if there is one; otherwise
     /// stores a new `IN_PROGRESS` document (and its in-flight marker) durably.
     private func open(_ command: DocumentCommand) throws(MarkingError) -> (Document, Bool) {
-        try store.committer.commit { changeset throws(MarkingError) -> (Document, Bool) in
+        // Computed before the commit order is taken: it reads every code line.
+        let fingerprint = command.fingerprint
+        return try store.committer.commit { changeset throws(MarkingError) -> (Document, Bool) in
             try validateParticipants(command)
             if let id = try store.documentID(participant: command.participant, number: command.number), let document = try document(id) {
+                if let stored = document.fingerprint, stored != fingerprint {
+                    throw MarkingError(
+                        .numberReused,
+                        "document number \(command.number) was used for document \(id), whose content differs; a retry must send the same document",
+                        field: .init("number", .numberReused))
+                }
                 return (document, false)
             }
-            let document = Document(opening: command, id: try store.nextID(.document, in: &changeset))
+            var document = Document(opening: command, id: try store.nextID(.document, in: &changeset))
+            document.fingerprint = fingerprint
             changeset.putDocument(document.id, try encode(document))
             changeset.putDocumentNumber(command.number, of: document.participant, id: document.id)
             changeset.setInFlight(document.id, node: node)

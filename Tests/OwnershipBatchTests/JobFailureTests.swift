@@ -22,3 +22,26 @@ struct JobFailureTests {
         #expect(try ledger.everything() == unchanged, "no document stored, nothing in flight")
     }
 }
+
+@Suite("Document numbers")
+struct DocumentNumberTests {
+    @Test func aNumberSentAgainWithOtherContentIsRefusedAndARetryIsTheSameDocument() throws {
+        let ledger = try Ledger()
+        defer { ledger.close() }
+        let codes = try ledger.introduced(4)
+        let first = try ledger.submit(.transfer, by: ledger.producer, Array(codes[0..<2]), number: "INV-9", receiver: ledger.wholesaler)
+        #expect(first.state == .checkedOK)
+        let retry = try ledger.engine.submit(
+            ledger.request(.transfer, by: ledger.producer, Array(codes[0..<2]), number: "INV-9", receiver: ledger.wholesaler))
+        #expect(retry.id == first.id, "a retry returns the first document")
+        let unchanged = try ledger.everything()
+        let other = #expect(throws: MarkingError.self) {
+            try ledger.engine.submit(
+                ledger.request(.transfer, by: ledger.producer, Array(codes[2..<4]), number: "INV-9", receiver: ledger.wholesaler))
+        }
+        #expect(other?.code == .numberReused)
+        #expect(other?.field?.name == "number")
+        #expect(try ledger.everything() == unchanged)
+        #expect(try ledger.owners(Array(codes[2..<4])) == [ledger.producer.id], "the other content was not applied")
+    }
+}
