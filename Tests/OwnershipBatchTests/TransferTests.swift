@@ -174,10 +174,12 @@ struct TransferTests {
         #expect(again == first, "the first document, same id, unchanged")
         #expect(try ledger.owners(codes) == [producer.id], "the codes did not move a second time")
         #expect(try ledger.everything() == unchanged)
-        // Even with another code list: the number decides.
+        // Another code list under the same number is another document: refused, not
+        // answered with the first one (issue "Hardening", point 13).
         var different = request
         different.codes = CodeList([codes[0]])
-        #expect(try ledger.engine.submit(different).id == first.id)
+        let reused = #expect(throws: MarkingError.self) { try ledger.engine.submit(different) }
+        #expect(reused?.code == .numberReused)
         #expect(try ledger.owners(codes) == [producer.id])
 
         // The number belongs to the participant: another one may use it too.
