@@ -88,11 +88,22 @@ public final class JetStreamLog: ChangesetLog {
     public func read(after sequence: UInt64, limit: Int, wait: Duration) throws(MarkingError) -> [LogMessage] {
         do {
             return try reader.withLock { reader throws(NATSError) -> [LogMessage] in
-                if reader == nil || reader!.nextSequence != sequence + 1 {
-                    reader?.close()
+                if let current = reader, current.nextSequence != sequence + 1 {
+                    current.close()
+                    reader = nil
+                }
+                if reader == nil {
                     reader = try jetStream.reader(stream: Self.stream, subject: Self.subject, from: sequence + 1)
                 }
-                return try reader!.next(maxMessages: limit, wait: wait).map { LogMessage(sequence: $0.sequence, bytes: $0.bytes) }
+                do throws(NATSError) {
+                    let messages = try reader!.next(maxMessages: limit, wait: wait)
+                    return messages.map { LogMessage(sequence: $0.sequence, bytes: $0.bytes) }
+                } catch {
+                    // A reader that failed is never used again: the next read makes a new one.
+                    reader?.close()
+                    reader = nil
+                    throw error
+                }
             }
         } catch {
             throw MarkingError(.store, "cannot read the log after \(sequence): \(error.message)")

@@ -280,6 +280,9 @@ public final class Emitter: Sendable {
             }
         }
         for var order in interrupted {
+            // In a cluster every other replica derived the whole range from the log;
+            // this one was stopped midway: it writes the rest, so the copies agree.
+            if !node.isEmpty { try store.committer.materialize(order.range) }
             order.state = .interrupted
             try save(order)
         }

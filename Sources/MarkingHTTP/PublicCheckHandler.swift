@@ -122,7 +122,10 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The code bytes and route template of a request this handler may answer.
     static func candidate(_ request: HTTPRequest) -> (code: [UInt8], route: String)? {
-        guard request.method == .get, let target = request.path, request.headerFields[.authorization] == nil else { return nil }
+        // A check that asks for a registry sequence goes to the router, which waits for it.
+        guard request.method == .get, let target = request.path, request.headerFields[.authorization] == nil,
+              request.headerFields[RegistrySequenceMiddleware.minimumHeader] == nil
+        else { return nil }
         if let connection = request.headerFields[.connection], connection.lowercased() != "keep-alive" { return nil }
         let queryStart = target.utf8.firstIndex(of: UInt8(ascii: "?"))
         let path = queryStart.map { target[..<$0] } ?? target[...]

@@ -22,7 +22,8 @@ struct RegistrySequenceMiddleware: RouterMiddleware {
                 throw Problem(.request.wrongType, detail: "X-Registry-Min-Sequence must be a whole number", pointer: "X-Registry-Min-Sequence")
             }
             if store.appliedSequence < wanted {
-                let reached = try await service.blocking { try store.committer.wait(for: wanted, timeout: Self.maximumWait) }
+                // A log that cannot be read now is a replica behind, not a failure of the request.
+                let reached = (try? await service.blocking { try store.committer.wait(for: wanted, timeout: Self.maximumWait) }) ?? false
                 guard reached else {
                     throw Problem(
                         .server.registryLagging,
