@@ -60,8 +60,6 @@ struct ClusterRun {
             case .failover: try await failover()
             }
         }
-        json["anomalies"] = cluster.anomalies
-        for anomaly in cluster.anomalies { details.append("anomaly: " + anomaly) }
         json["seconds"] = Date().timeIntervalSince(started)
     }
 
@@ -229,6 +227,10 @@ struct ClusterRun {
             figure: "public checks at \(grouped(Int(command.rate)))/s offered, p99 ms (verified/s)",
             embedded: String(format: "%.2f (%@)", rateE, grouped(Int(okE))), cluster: String(format: "%.2f (%@)", rateC, grouped(Int(okC))),
             ratio: rateC / rateE, goal: "", holds: nil))
+        let changesetsE = embeddedFigures.double("changesets_per_second_closed_loop"), changesetsC = clusterFigures.double("changesets_per_second_closed_loop")
+        rows.append(ClusterRow(
+            figure: "  changesets/s committed while checking (audit lines; cluster: through the log)", embedded: String(format: "%.0f", changesetsE),
+            cluster: String(format: "%.0f", changesetsC), ratio: changesetsE > 0 ? changesetsC / changesetsE : nil, goal: "", holds: nil))
         for (name, figures) in [("embedded", embeddedFigures), ("cluster", clusterFigures)] {
             for run in ["closed_loop", "fixed_rate"] {
                 if let cores = ((figures[run] as? [String: Any])?["cpu_cores"] as? [String: Double]).map(PhaseCPU.Cores.init(json:)) {
@@ -258,18 +260,34 @@ struct ClusterRun {
             "store_codes": fixture.storeCodes, "sample": fixture.sample.count, "setup_seconds": fixture.setupSeconds, "settle_seconds": settled,
             "targets": targets.map(\.base),
         ]
+        // Checks write too (each is an audit line; lines are batched into changesets):
+        // the registry's sequence before and after each run says how many changesets.
+        let sequence0 = await appliedSequence(writer)
         let closed = try await checks(
             targets, fixture, total: .closedLoop(connections: command.concurrency), onCluster: onCluster,
             label: "checks \(onCluster ? "cluster" : "embedded"), \(command.concurrency) connections")
+        let sequence1 = await appliedSequence(writer)
         let paced = try await checks(
             targets, fixture, total: .fixedRate(perSecond: command.rate, connections: command.rateConnections), onCluster: onCluster,
             label: "checks \(onCluster ? "cluster" : "embedded"), \(grouped(Int(command.rate)))/s offered")
+        let sequence2 = await appliedSequence(writer)
+        let window = Double(command.warmup + command.duration)
+        if let sequence0, let sequence1, let sequence2 {
+            figures["changesets_per_second_closed_loop"] = Double(sequence1 - sequence0) / window
+            figures["changesets_per_second_fixed_rate"] = Double(sequence2 - sequence1) / window
+        }
         var report = BenchReport(mode: "checks")
         closed.add(to: &report, title: "closed", key: "closed_loop")
         paced.add(to: &report, title: "rate", key: "fixed_rate")
         figures["closed_loop"] = report.json["closed_loop"]
         figures["fixed_rate"] = report.json["fixed_rate"]
         return figures
+    }
+
+    /// The registry's applied sequence on `server` (its health).
+    private func appliedSequence(_ server: ServerUnderTest) async -> UInt64? {
+        guard let answer = try? await PlainHTTP.get(server.base + "/health", timeout: 5) else { return nil }
+        return (answer.json["appliedSequence"] as? NSNumber)?.uint64Value
     }
 
     /// One measured run of checks, `total`'s connections (and rate) dealt round-robin
@@ -355,18 +373,35 @@ struct ClusterRun {
 
     private mutating func failover() async throws {
         var failover: [String: Any] = [:]
-        note("failover: SIGKILL of replica r1, writes on r2 and r3")
-        let replicaKill = try await killReplica()
-        failover["replica_sigkill"] = replicaKill.json
+        var replicaKill: FaultRun?
         var leaderKills: [FaultRun] = []
-        for run in 0..<command.failoverRuns {
-            note("failover: SIGKILL of the registry stream's leader (\(run + 1) of \(command.failoverRuns)), writes on r1..r3")
-            leaderKills.append(try await killStreamLeader(signal: SIGKILL))
+        var leaderStop: FaultRun?
+        // A fault after which the cluster does not become whole again ends the series:
+        // what was measured stands, the rest is not run, and the table says why.
+        var broken: String?
+        do {
+            note("failover: SIGKILL of replica r1, writes on r2 and r3")
+            let fault = try await killReplica()
+            replicaKill = fault
+            if fault.stops { broken = fault.rejoinFailure }
+            for run in 0..<command.failoverRuns where broken == nil {
+                note("failover: SIGKILL of the registry stream's leader (\(run + 1) of \(command.failoverRuns)), writes on r1..r3")
+                let fault = try await killStreamLeader(signal: SIGKILL)
+                leaderKills.append(fault)
+                if fault.stops { broken = fault.rejoinFailure }
+            }
+            if broken == nil {
+                note("failover: SIGTERM of the registry stream's leader, writes on r1..r3")
+                let fault = try await killStreamLeader(signal: SIGTERM)
+                leaderStop = fault
+                if fault.stops { broken = fault.rejoinFailure }
+            }
+        } catch {
+            broken = "\(error)"
         }
+        failover["replica_sigkill"] = replicaKill?.json
         failover["leader_sigkill"] = leaderKills.map(\.json)
-        note("failover: SIGTERM of the registry stream's leader, writes on r1..r3")
-        let leaderStop = try await killStreamLeader(signal: SIGTERM)
-        failover["leader_sigterm"] = leaderStop.json
+        failover["leader_sigterm"] = leaderStop?.json
 
         if !leaderKills.isEmpty {
             let firsts = leaderKills.map(\.firstAny).sorted(), everywhere = leaderKills.map(\.firstEvery).sorted()
@@ -376,31 +411,51 @@ struct ClusterRun {
                 cluster: String(format: "%.2f (%.2f–%.2f)", median, firsts.first!, worst), ratio: nil, goal: "≤ 5 s", holds: worst <= 5))
             rows.append(ClusterRow(
                 figure: "  … until writes succeed on every replica, s", embedded: "—",
-                cluster: String(format: "%.2f (%.2f–%.2f)", everywhere[everywhere.count / 2], everywhere.first!, everywhere.last!), ratio: nil,
+                cluster: [everywhere[everywhere.count / 2], everywhere.first!, everywhere.last!].map { $0.isFinite ? String(format: "%.2f", $0) : "never" }
+                    .enumerated().map { $0.offset == 0 ? $0.element + " (" : $0.offset == 1 ? $0.element + "–" : $0.element + ")" }.joined(),
+                ratio: nil,
                 goal: "", holds: nil))
             failover["leader_sigkill_first_write_seconds"] = ["median": median, "min": firsts.first!, "max": worst]
         }
-        rows.append(ClusterRow(
-            figure: "failover: SIGTERM stream leader → first successful write, s", embedded: "—",
-            cluster: String(format: "%.2f (every replica %.2f)", leaderStop.firstAny, leaderStop.firstEvery), ratio: nil, goal: "≤ 5 s",
-            holds: leaderStop.firstAny <= 5))
-        rows.append(ClusterRow(
-            figure: "failover: SIGKILL replica r1 → first successful write on r2/r3, s", embedded: "—",
-            cluster: String(format: "%.3f", replicaKill.firstAny), ratio: nil, goal: "≤ 5 s", holds: replicaKill.firstAny <= 5))
-        if let caughtUp = replicaKill.caughtUp {
+        if let leaderStop {
             rows.append(ClusterRow(
-                figure: "  r1 restarted → serving and caught up, s", embedded: "—", cluster: String(format: "%.2f", caughtUp), ratio: nil, goal: "",
-                holds: nil))
+                figure: "failover: SIGTERM stream leader → first successful write, s", embedded: "—",
+                cluster: String(format: "%.2f (every replica %.2f)", leaderStop.firstAny, leaderStop.firstEvery), ratio: nil, goal: "≤ 5 s",
+                holds: leaderStop.firstAny <= 5))
         }
-        for run in [replicaKill] + leaderKills + [leaderStop] { details.append(run.summary) }
-
-        note("cluster verify: digests of r1..r3")
-        let verify = try await verifyDigests()
-        failover["verify"] = ["equal": verify.equal, "output": verify.output]
+        if let replicaKill {
+            rows.append(ClusterRow(
+                figure: "failover: SIGKILL replica r1 → first successful write on r2/r3, s", embedded: "—",
+                cluster: String(format: "%.3f", replicaKill.firstAny), ratio: nil, goal: "≤ 5 s", holds: replicaKill.firstAny <= 5))
+            rows.append(ClusterRow(
+                figure: "  r1 restarted → serving and caught up, s", embedded: "—",
+                cluster: replicaKill.caughtUp.map { String(format: "%.2f", $0) } ?? "never (120 s)", ratio: nil, goal: "", holds: nil))
+        }
+        let runs = [replicaKill].compactMap { $0 } + leaderKills + [leaderStop].compactMap { $0 }
+        let notWhole = runs.filter { $0.rejoinFailure != nil }
         rows.append(ClusterRow(
-            figure: "registry digests of r1..r3 after the faults (marking-server cluster verify)", embedded: "—",
-            cluster: verify.equal ? "equal" : "DIFFER", ratio: nil, goal: "equal", holds: verify.equal))
-        details.append("cluster verify: " + verify.output.split(separator: "\n").last.map(String.init)!)
+            figure: "cluster whole again by itself after each fault's node restart", embedded: "—",
+            cluster: notWhole.isEmpty
+                ? "yes (\(runs.count) of \(runs.count))"
+                : "NO: \(notWhole.count) of \(runs.count) left a replica behind the log" + (broken == nil ? " (restarted it)" : " (series stopped)"),
+            ratio: nil, goal: "yes", holds: notWhole.isEmpty))
+        for run in runs { details.append(run.summary) }
+
+        if let broken {
+            failover["stopped"] = broken
+            details.append("fault series stopped: \(broken)")
+            rows.append(ClusterRow(
+                figure: "registry digests of r1..r3 after the faults (marking-server cluster verify)", embedded: "—", cluster: "not compared",
+                ratio: nil, goal: "equal", holds: false))
+        } else {
+            note("cluster verify: digests of r1..r3")
+            let verify = try await verifyDigests()
+            failover["verify"] = ["equal": verify.equal, "output": verify.output]
+            rows.append(ClusterRow(
+                figure: "registry digests of r1..r3 after the faults (marking-server cluster verify)", embedded: "—",
+                cluster: verify.equal ? "equal" : "DIFFER", ratio: nil, goal: "equal", holds: verify.equal))
+            details.append("cluster verify: " + (verify.output.split(separator: "\n").last.map(String.init) ?? "(no output)"))
+        }
         json["failover"] = failover
     }
 
@@ -416,8 +471,14 @@ struct ClusterRun {
         var probes: [WriteProbe.Result]
         var exitSeconds: Double?
         var newLeader: String?
-        /// Seconds from the restart to the cluster whole again.
-        var rejoin: Double
+        /// Seconds from the restart to the cluster whole again; `nil` when it did not become whole.
+        var rejoin: Double?
+        /// Why the cluster did not become whole again after the restart.
+        var rejoinFailure: String?
+        /// What the bench did so that the series could go on (a stuck replica restarted).
+        var repair: String?
+        /// The cluster did not become whole and could not be repaired: the series stops.
+        var stops: Bool { rejoinFailure != nil && repair == nil }
         /// A replica's restart until it serves and has caught up.
         var caughtUp: Double?
         var missed: UInt64?
@@ -425,8 +486,10 @@ struct ClusterRun {
         var json: [String: Any] {
             var json: [String: Any] = [
                 "what": what, "victim": victim, "pid": Int(pid), "first_write_any_seconds": firstAny, "first_write_every_seconds": firstEvery,
-                "probes": probes.map(\.json), "rejoin_seconds": rejoin,
+                "probes": probes.map(\.json), "rejoin_seconds": rejoin ?? Double.infinity,
             ]
+            if let rejoinFailure { json["rejoin_failure"] = rejoinFailure }
+            if let repair { json["repair"] = repair }
             if let exitSeconds { json["exit_seconds"] = exitSeconds }
             if let newLeader { json["new_leader"] = newLeader }
             if let caughtUp { json["restart_caught_up_seconds"] = caughtUp }
@@ -436,12 +499,28 @@ struct ClusterRun {
 
         var summary: String {
             let perReplica = probes.map { probe in
-                let attempts = probe.log.map { String(format: "%@ %.2f→%.2f s", $0.outcome, $0.sent, $0.answered) }
-                return "\(probe.replica) [" + attempts.joined(separator: ", ") + (probe.attempts > probe.log.count ? ", …" : "") + "]"
+                // Consecutive quick attempts (under a second) that ended alike are one entry:
+                // outcome ×n, first sent → last answered. A slow one stays on its own.
+                var groups: [(outcome: String, count: Int, sent: Double, answered: Double, quick: Bool)] = []
+                for attempt in probe.log {
+                    let quick = attempt.answered - attempt.sent < 1
+                    if let last = groups.last, last.outcome == attempt.outcome, last.quick, quick {
+                        groups[groups.count - 1].count += 1
+                        groups[groups.count - 1].answered = attempt.answered
+                    } else {
+                        groups.append((attempt.outcome, 1, attempt.sent, attempt.answered, quick))
+                    }
+                }
+                let attempts = groups.map { group in
+                    String(format: "%@%@ %.2f→%.2f s", group.outcome, group.count > 1 ? " ×\(group.count)" : "", group.sent, group.answered)
+                }
+                let more = probe.attempts > probe.log.count ? ", … \(probe.attempts - probe.log.count) more" + (probe.first == nil ? ", none succeeded" : "") : ""
+                return "\(probe.replica) [" + attempts.joined(separator: ", ") + more + "]"
             }
             return "\(what) \(victim) (pid \(pid)): writes " + perReplica.joined(separator: "; ")
                 + (newLeader.map { ", new leader \($0)" } ?? "") + (caughtUp.map { String(format: ", restarted and caught up in %.2f s", $0) } ?? "")
-                + String(format: ", whole again %.1f s after restart", rejoin)
+                + (rejoin.map { String(format: ", whole again %.1f s after restart", $0) } ?? ", NOT whole again after restart")
+                + (repair.map { " (\($0))" } ?? "")
         }
     }
 
@@ -468,12 +547,11 @@ struct ClusterRun {
             try await Task.sleep(for: .milliseconds(10))
         }
         if caughtUp == nil { cluster.note("\(victim) restarted did not reach sequence \(target) (what r2 and r3 held) within 120 s") }
-        try await cluster.waitUntilWhole("after \(victim)'s restart")
-        let rejoin = (ContinuousClock.now - restarted).seconds
+        let (rejoin, failure, repair) = await rejoin(after: "\(victim)'s restart", since: restarted)
         return FaultRun(
             what: "SIGKILL replica", victim: victim, pid: pid, firstAny: probes.compactMap(\.first).min() ?? .infinity,
             firstEvery: probes.allSatisfy { $0.first != nil } ? probes.compactMap(\.first).max()! : .infinity, probes: probes,
-            exitSeconds: exited ? (restarted - killed).seconds : nil, newLeader: nil, rejoin: rejoin,
+            exitSeconds: exited ? (restarted - killed).seconds : nil, newLeader: nil, rejoin: rejoin, rejoinFailure: failure, repair: repair,
             caughtUp: caughtUp, missed: target > before ? target - before : 0)
     }
 
@@ -495,13 +573,46 @@ struct ClusterRun {
         let newLeader = await cluster.streamState()?.leader
         let restarted = ContinuousClock.now
         try await cluster.restart()
-        try await cluster.waitUntilWhole("after \(leader)'s restart (\(name))")
-        let rejoin = (ContinuousClock.now - restarted).seconds
+        let (rejoin, failure, repair) = await rejoin(after: "\(leader)'s restart (\(name))", since: restarted)
         return FaultRun(
             what: signal == SIGKILL ? "SIGKILL stream leader" : "SIGTERM stream leader", victim: leader, pid: pid,
             firstAny: probes.compactMap(\.first).min() ?? .infinity,
             firstEvery: probes.allSatisfy { $0.first != nil } ? probes.compactMap(\.first).max()! : .infinity, probes: probes,
-            exitSeconds: exitSeconds, newLeader: newLeader, rejoin: rejoin, caughtUp: nil, missed: nil)
+            exitSeconds: exitSeconds, newLeader: newLeader, rejoin: rejoin, rejoinFailure: failure, repair: repair, caughtUp: nil, missed: nil)
+    }
+
+    /// Waits until the cluster is whole again after a restart: the seconds since
+    /// `since`, or why it did not become whole. A replica that stays behind the log is
+    /// then restarted (SIGTERM, `cluster.sh up`) so that the series can go on; that
+    /// repair is returned too, and the run is not counted as whole.
+    private func rejoin(after what: String, since: ContinuousClock.Instant) async -> (seconds: Double?, failure: String?, repair: String?) {
+        do {
+            try await cluster.waitUntilWhole("after \(what)")
+            return ((ContinuousClock.now - since).seconds, nil, nil)
+        } catch {
+            let failure = "\(error)"
+            var stuck: [String] = []
+            for (index, name) in ClusterUnderTest.replicas.enumerated() {
+                let health = await cluster.health(index)
+                if health == nil || (health?.lag ?? 0) > 0 { stuck.append(name) }
+            }
+            guard !stuck.isEmpty else { return (nil, failure, nil) }
+            for name in stuck {
+                if let pid = try? cluster.signalReplica(name, SIGTERM), !(await ClusterUnderTest.waitForExit(pid, seconds: 30)) {
+                    _ = try? cluster.signalReplica(name, SIGKILL)
+                    _ = await ClusterUnderTest.waitForExit(pid, seconds: 5)
+                }
+            }
+            do {
+                try await cluster.restart()
+                let seconds = try await cluster.waitUntilWhole("after restarting \(stuck.joined(separator: ", ")) (stuck after \(what))")
+                let repair = "restarted \(stuck.joined(separator: ", ")) (stuck behind the log); whole again \(String(format: "%.1f", seconds)) s later"
+                cluster.note("after \(what): " + repair)
+                return (nil, failure, repair)
+            } catch {
+                return (nil, failure + "; restarting \(stuck.joined(separator: ", ")) did not help: \(error)", nil)
+            }
+        }
     }
 
     /// `marking-server cluster verify` over the three replicas.

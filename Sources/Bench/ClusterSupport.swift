@@ -27,6 +27,8 @@ struct ClusterRow {
 extension ClusterRun {
     /// Prints the table and the details under it; writes the JSON summary to `path`.
     mutating func print(to path: String?) throws {
+        json["anomalies"] = cluster.anomalies
+        for anomaly in cluster.anomalies where !details.contains("anomaly: " + anomaly) { details.append("anomaly: " + anomaly) }
         json["rows"] = rows.map(\.json)
         json["details"] = details
         let header = ["figure", "embedded", "cluster", "ratio", "goal", "holds"]

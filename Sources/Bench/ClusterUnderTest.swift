@@ -254,10 +254,12 @@ final class ClusterUnderTest: Sendable {
                         let answer = try? await PlainHTTP.get(
                             replicaURL(index) + "/api/v1/health", headers: ["X-Registry-Min-Sequence": String(target)], timeout: 10)
                         let after = await self.health(index)
+                        let errors = recentErrors(Self.replicas[index])
                         note(
                             "\(what): \(Self.replicas[index]) stayed at applied \(health.appliedSequence) behind log \(target) (lag \(lag), log reachable) for "
                                 + String(format: "%.0f s", nudgeAfter) + "; a read with X-Registry-Min-Sequence \(target) answered "
-                                + "\(answer.map { String($0.status) } ?? "nothing"), after it applied \(after.map { String($0.appliedSequence) } ?? "?")")
+                                + "\(answer.map { String($0.status) } ?? "nothing"), after it applied \(after.map { String($0.appliedSequence) } ?? "?")"
+                                + (errors.isEmpty ? "" : "; its log's last errors: " + errors.joined(separator: " | ")))
                     }
                 }
                 let replicasCurrent = healths.count == Self.replicas.count
@@ -275,6 +277,16 @@ final class ClusterUnderTest: Sendable {
             try? await Task.sleep(for: .milliseconds(100))
         }
         throw HTTPBenchError(.server, "\(what): the cluster is not whole after \(Int(limit)) s (\(last))")
+    }
+
+    /// The last error lines of replica `name`'s log (`DIR/rI/serve.log`), shortened.
+    func recentErrors(_ name: String, count: Int = 3) -> [String] {
+        guard let text = try? String(contentsOfFile: dir + "/\(name)/serve.log", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").filter { $0.contains(" error ") }.suffix(count).map { line in
+            // The problem's detail is what says why; the rest of the line is the request's context.
+            let detail = line.range(of: "detail: Optional(").map { String(line[$0.upperBound...].prefix(260)) } ?? String(line.suffix(260))
+            return detail
+        }
     }
 
     /// Anomalies seen while waiting (a replica that did not follow the log by itself).
