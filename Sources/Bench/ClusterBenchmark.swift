@@ -132,15 +132,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await measure()
-        } catch let error as HTTPBenchError {
-            writeToStandardError("error: \(error)\n")
-            throw error.exitCode
-        } catch let error as LoadClientError {
-            writeToStandardError("error: \(error)\n")
-            throw ExitCode(1)
-        }
+        try await reportingBenchErrors { try await measure() }
     }
 
     private func measure() async throws {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConsoleProgress
+import LoadClient
 
 /// Why `marking-bench http` stopped without a report, with a stable code that scripts
 /// can match. Each ends the run with `error: <code>: <message>` and a non-zero exit.
@@ -28,4 +30,18 @@ struct HTTPBenchError: Error, CustomStringConvertible {
 
     /// The exit status: 3 when the run had too many errors, 1 otherwise.
     var exitCode: ExitCode { code == .errorRate ? ExitCode(3) : ExitCode(1) }
+}
+
+/// Runs a bench over HTTP, ending with one `error: ...` line and the error's exit code
+/// for the failures the bench names (options, server, load generator).
+func reportingBenchErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as HTTPBenchError {
+        writeToStandardError("error: \(error)\n")
+        throw error.exitCode
+    } catch let error as LoadClientError {
+        writeToStandardError("error: \(error)\n")
+        throw ExitCode(1)
+    }
 }
