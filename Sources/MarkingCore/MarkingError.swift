@@ -34,6 +34,10 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let malformedChangeset: Code = "changeset.malformed"
         /// The replicated log no longer holds changesets this store needs.
         public static let logTrimmed: Code = "log.trimmed"
+        /// The replicated log cannot take or give changesets for now (its NATS servers
+        /// are electing a new stream leader, or none is reachable): nothing was written,
+        /// and the same request may succeed in a moment.
+        public static let logUnavailable: Code = "log.unavailable"
     }
 
     /// The field of a command that is wrong, and the stable code of what is wrong

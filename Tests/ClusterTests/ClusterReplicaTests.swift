@@ -145,6 +145,26 @@ struct ClusterReplicaTests {
         }
     }
 
+    /// With two of three NATS servers gone the stream has no quorum and cannot elect
+    /// a leader: a write is retried through the election budget, then refused with
+    /// the retryable `log.unavailable` (answered 503 with Retry-After), not a store
+    /// failure, and nothing of it is applied.
+    @Test func aWriteWithoutALogQuorumIsRefusedAsUnavailableAndChangesNothing() throws {
+        try withTwoReplicas { cluster, a, b, producer, receivers in
+            let codes = try a.introduced(30, to: producer)
+            try b.reach(a.store.appliedSequence)
+            let before = try a.store.digest()
+            for node in cluster.nodes.dropFirst() { cluster.kill(node.name) }
+            let refused = #expect(throws: MarkingError.self) {
+                try a.engine.submit(
+                    DocumentRequest(type: .transfer, participant: producer, number: "NO-QUORUM", receiver: receivers[0], codes: CodeList(codes)))
+            }
+            #expect(refused?.code == .logUnavailable)
+            #expect(try a.owners(codes) == [producer])
+            #expect(try a.store.digest() == before, "nothing applied")
+        }
+    }
+
     @Test func aReplicaRebuiltFromAnEmptyFolderConverges() throws {
         try withTwoReplicas { cluster, a, b, producer, receivers in
             let codes = try a.introduced(300, to: producer)
