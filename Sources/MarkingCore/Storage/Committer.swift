@@ -191,16 +191,34 @@ public final class Committer: Sendable {
         }
     }
 
-    /// Reads and applies the log up to `last`, under the commit order.
+    /// Reads and applies the log up to `last`, under the commit order. A log that
+    /// gives nothing for a while (its stream electing a leader, a reader being made
+    /// again) is read again until ``catchUpBudget``, then the write is refused as
+    /// `log.unavailable`: retryable, nothing written.
     private func catchUp(_ state: inout State, from log: any ChangesetLog, upTo last: UInt64) throws(MarkingError) {
+        let deadline = ContinuousClock.now + Self.catchUpBudget
         while state.position < last {
-            let messages = try log.read(after: state.position, limit: 1_024, wait: .seconds(2))
+            let messages: [LogMessage]
+            do {
+                messages = try log.read(after: state.position, limit: 1_024, wait: .seconds(1))
+            } catch where error.code == .logUnavailable && ContinuousClock.now < deadline {
+                usleep(50_000)
+                continue
+            }
             guard !messages.isEmpty else {
-                throw MarkingError(.store, "the log holds messages up to \(last), but none after \(state.position) could be read")
+                guard ContinuousClock.now < deadline else {
+                    throw MarkingError(
+                        .logUnavailable,
+                        "the log holds messages up to \(last), but none after \(state.position) could be read within \(Self.catchUpBudget); retry in a moment")
+                }
+                continue
             }
             try apply(messages, to: &state)
         }
     }
+
+    /// How long a writer keeps trying to read what the log holds before its own append.
+    static let catchUpBudget: Duration = .seconds(15)
 
     /// Applies complete changesets among `messages` (those after the position), in order.
     private func apply(_ messages: [LogMessage], to state: inout State) throws(MarkingError) {
