@@ -25,10 +25,11 @@ struct CodeRoutes {
         var elementString: String
         var gtin: String
         var serial: String
-        /// Known to the store and, when a tail was scanned, carrying the right one.
+        /// Known to the store and carrying the right tail (`false` for a CIS scanned without its tail).
         var genuine: Bool
         var known: Bool
-        /// `valid`, `invalid`, `unknownKey` or `noTail` (a CIS scanned alone).
+        /// `valid`, `invalid`, `unknownKey`, `missing` (a known CIS scanned without its tail)
+        /// or `noTail` (an unknown CIS scanned alone).
         var tail: String
         /// The stable code of why the code is not genuine, when it is not.
         var problem: String?

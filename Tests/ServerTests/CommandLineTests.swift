@@ -125,6 +125,18 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         #expect(malformed.standardError.contains("check digit"))
     }
 
+    @Test func checkOfAKnownCISWithoutItsTailSaysTheTailIsMissing() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let emitted = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "1", "--template", "s7-93", "--data", folder, "--quiet"])
+        let code = try #require(emitted.standardOutput.split(separator: "\n").first.map(String.init))
+        let cis = try CodeParser().parse(code).cis.description
+        let outcome = try MarkingServerProcess.run(["check", cis, "--data", folder])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardOutput.contains("tail:      missing"), "\(outcome.standardOutput)")
+        #expect(outcome.standardError.contains("crypto tail is missing"), "\(outcome.standardError)")
+    }
+
     @Test func emissionKilledMidwayNeverLeadsToAReissuedSerial() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
