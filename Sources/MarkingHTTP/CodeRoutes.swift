@@ -48,6 +48,13 @@ struct CodeRoutes {
         var product: ProductRoutes.ProductAnswer?
     }
 
+    /// A group package's label as the public sees it: its CIS, without the tail it may
+    /// have been stored with (packages aggregated before labels were stored as the CIS).
+    static func publicLabel(_ package: PackageRecord, parser: CodeParser) -> String {
+        guard package.kind == .group, let code = try? parser.parse(package.label) else { return package.label }
+        return MarkingCode(cis: code.cis).humanReadable
+    }
+
     /// A package around a code, as the public sees it: label and kind, no owner.
     struct PackageAnswer: Encodable {
         var label: String
@@ -151,7 +158,7 @@ struct CodeRoutes {
             answer.emittedAt = JSONAnswer.timestamp(record.emittedAt)
             answer.product = try service.products.product(code.cis.gtin).map { ProductRoutes.ProductAnswer($0, showOwner: false) }
             if record.parent != 0, let trace = try service.jobs.trace(code) {
-                answer.packages = trace.packages.map { PackageAnswer(label: $0.label, kind: $0.kind.rawValue) }
+                answer.packages = trace.packages.map { PackageAnswer(label: CodeRoutes.publicLabel($0, parser: store.parser), kind: $0.kind.rawValue) }
             }
             if let caller, caller == .admin || caller.participantID == record.owner {
                 answer.owner = record.owner
