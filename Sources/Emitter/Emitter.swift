@@ -139,16 +139,19 @@ public final class Emitter: Sendable {
             }
         }
         let gtin = order.gtinValue
+        // Codes written and handed out at once are handed out only once their records
+        // are synced: an output cut short by a crash holds no code the store lost.
+        let durable = persist && sink != nil ? DurableFrontier(start: order.rangeStart) : nil
         if persist {
             let committer = store.committer
             let range = order.range
-            dispatch(on: writerQueue) { try committer.materialize(range) { progress?.addWritten($0) } }
+            dispatch(on: writerQueue) { try committer.materialize(range, progress: { progress?.addWritten($0) }, durable: durable) }
         }
         if let sink {
             let generator = CodeGenerator(
                 permutation: store.permutation(gtin: gtin, serialLength: order.serialLength), signer: signer,
                 template: template, gtin: gtin, skipped: Set(order.skipped), format: format, sink: sink,
-                progress: progress)
+                progress: progress, durable: durable)
             let total = order.rangeEnd - order.rangeStart
             let shards = UInt64(min(shardCount, max(1, Int(total / UInt64(Self.chunkSize)))))
             for shard in 0..<shards {

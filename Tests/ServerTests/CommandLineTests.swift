@@ -137,6 +137,36 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         #expect(outcome.standardError.contains("crypto tail is missing"), "\(outcome.standardError)")
     }
 
+    @Test func emissionKilledMidwayHasPrintedOnlyCodesTheStoreKeeps() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let out = folder + "/codes.txt"
+        // Two shards: the second starts in the middle of the range, far ahead of the
+        // writer, which is where a code could be printed before its record exists.
+        let (process, _, _) = try MarkingServerProcess.start([
+            "emit", "--gtin", "04607000000014", "--count", "20000000", "--shards", "2", "--data", folder + "/data", "--out", out, "--quiet",
+        ])
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+            if size > 3_000_000 { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        // The last line may be cut short by the kill.
+        let lines = text.split(separator: "\n").dropLast()
+        #expect(lines.count > 10_000, "the killed run printed codes before it died")
+        let store = try MarkingStore(dataFolder: folder + "/data")
+        defer { store.close() }
+        var unknown = 0
+        for line in lines where try store.record(for: try store.parser.parse(line).cis) == nil { unknown += 1 }
+        #expect(unknown == 0, "\(unknown) of \(lines.count) printed codes are not in the store")
+    }
+
     @Test func emissionKilledMidwayNeverLeadsToAReissuedSerial() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

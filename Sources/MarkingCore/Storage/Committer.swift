@@ -251,17 +251,21 @@ public final class Committer: Sendable {
     ///
     /// This runs outside the commit order: the range was reserved by a committed
     /// changeset, so no rule writes those keys, and a 100-million-code order must not
-    /// hold every document behind it. `progress` hears of each batch's codes.
-    public func materialize(_ range: EmissionRange, progress: (@Sendable (Int) -> Void)? = nil) throws(MarkingError) {
+    /// hold every document behind it. `progress` hears of each batch's codes; `durable`
+    /// learns how far the records are synced (see ``DurableFrontier``).
+    public func materialize(
+        _ range: EmissionRange, progress: (@Sendable (Int) -> Void)? = nil, durable: DurableFrontier? = nil
+    ) throws(MarkingError) {
         materializing.add(1, ordering: .acquiringAndReleasing)
         defer { materializing.subtract(1, ordering: .acquiringAndReleasing) }
         do {
-            try range.write(into: database, family: families[.codes], progress: progress)
+            try range.write(into: database, family: families[.codes], progress: progress, durable: durable)
             try database.syncWAL()
-        } catch let error as MarkingError {
-            throw error
+            durable?.synced(through: range.end)
         } catch {
-            throw MarkingError(.store, "\(error)")
+            let failure = (error as? MarkingError) ?? MarkingError(.store, "\(error)")
+            durable?.fail(failure)
+            throw failure
         }
     }
 
