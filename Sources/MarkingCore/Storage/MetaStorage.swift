@@ -141,7 +141,13 @@ extension MarkingStore {
                     .keyFileMissing,
                     "key file \(path) is missing, but the store in \(dataFolder)/db was created with one (\(applied) changesets): give its key file (--keys); new keys would make every code unknown")
             }
-            ring = try KeyFile.create(at: path)
+            do {
+                ring = try KeyFile.create(at: path)
+            } catch where KeyFile.exists(at: path) {
+                // Another new store sharing this key file (replicas started together)
+                // created it meanwhile, whole: take that ring.
+                ring = try KeyFile.load(at: path)
+            }
         }
         do {
             try database.put(MetaKeys.keys, KeyFingerprint(ring).encoded, in: families[.meta], sync: true)
