@@ -35,7 +35,8 @@ public enum KeyFile {
     /// Loads the key ring at `path`, creating one if there is no file yet: for tools and
     /// tests. A store never calls it: it creates keys only for a new store.
     public static func loadOrCreate(at path: String) throws(MarkingError) -> KeyRing {
-        exists(at: path) ? try load(at: path) : try create(at: path)
+        if exists(at: path) { return try load(at: path) }
+        return try create(at: path)
     }
 
     /// Whether there is a file (or anything else) at `path`.

@@ -58,7 +58,8 @@ public final class MarkingStore: Sendable {
         let keyPath = keyFile ?? dataFolder + "/keys.json"
         // A key file that is there is read before anything is created: a corrupt one
         // stops here, with nothing written.
-        let existing = KeyFile.exists(at: keyPath) ? try KeyFile.load(at: keyPath) : nil
+        var existing: KeyRing?
+        if KeyFile.exists(at: keyPath) { existing = try KeyFile.load(at: keyPath) }
         do {
             database = try Database(path: dataFolder + "/db", families: StoreFamily.descriptors, options: options)
             families = try StoreFamilies(database)
