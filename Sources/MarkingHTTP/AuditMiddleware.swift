@@ -33,7 +33,7 @@ struct AuditMiddleware: RouterMiddleware {
         let key = trail.nextKey()
         let note = context.auditNote
         var call = AuditTrail.Call(
-            actor: await trail.actor(of: MarkingService.bearer(request.headers)), ip: context.clientIP,
+            performer: await trail.performer(of: MarkingService.bearer(request.headers)), ip: context.clientIP,
             method: request.method.rawValue, route: route, status: 500, count: nil)
         var attachment: AuditAttachment?
         if kind == .mutation {

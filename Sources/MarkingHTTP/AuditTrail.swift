@@ -36,8 +36,8 @@ public final class AuditTrail: Sendable {
         writer = AuditWriter(store: store)
     }
 
-    /// Who made a call, as the trail records it.
-    enum Actor: Sendable, Equatable {
+    /// Who made a call, as the trail records it (its `actor` and `participant`).
+    enum Performer: Sendable, Equatable {
         case admin
         case participant(UInt32)
         /// No token, or one that is not valid.
@@ -46,7 +46,7 @@ public final class AuditTrail: Sendable {
 
     /// What the trail knows about a finished call.
     struct Call: Sendable {
-        var actor: Actor = .public
+        var performer: Performer = .public
         var ip: String
         var method: String
         var route: String
@@ -65,9 +65,9 @@ public final class AuditTrail: Sendable {
         Key(ms: UInt64(Date().timeIntervalSince1970 * 1000), sequence: sequence.add(1, ordering: .relaxed).newValue)
     }
 
-    /// The actor of a call carrying `secret`, resolved now (a token read on the
+    /// Who makes a call carrying `secret`, resolved now (a token read on the
     /// workers); an unknown or revoked token is `public`.
-    func actor(of secret: BearerSecret?) async -> Actor {
+    func performer(of secret: BearerSecret?) async -> Performer {
         guard let secret else { return .public }
         if admin.matches(secret) { return .admin }
         let tokens = self.tokens
@@ -80,7 +80,7 @@ public final class AuditTrail: Sendable {
         var entry = AuditEntry(
             time: JSONAnswer.timestamp(key.ms), ms: key.ms, actor: "public", participant: nil, ip: call.ip, method: call.method,
             route: call.route, status: call.status, count: call.count)
-        switch call.actor {
+        switch call.performer {
         case .admin: entry.actor = "admin"
         case .participant(let id):
             entry.actor = "participant"

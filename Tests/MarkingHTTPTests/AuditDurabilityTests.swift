@@ -20,8 +20,8 @@ struct AuditDurabilityTests {
     @Test("A mutation's audit line is written in the very changeset of the mutation")
     func lineTravelsWithTheMutation() async throws {
         try await TestServer.run { client, service in
-            let seen = Mutex<[Changeset]>([])
-            service.store.committer.observe { changeset, _ in seen.withLock { $0.append(changeset) } }
+            let seen = SeenChangesets()
+            service.store.committer.observe { changeset, _ in seen.list.withLock { $0.append(changeset) } }
             defer { service.store.committer.observe(nil) }
             let producer = try await register(client)
             try await client.execute(
@@ -30,7 +30,7 @@ struct AuditDurabilityTests {
             try await client.execute(
                 uri: "/api/v1/participants/\(producer.id)/tokens/\(producer.tokenID)", method: .delete, headers: headers(token: producer.token)
             ) { response in #expect(response.status == .noContent, "\(text(response))") }
-            let changesets = seen.withLock { $0 }
+            let changesets = seen.list.withLock { $0 }
             func families(_ changeset: Changeset) -> Set<StoreFamily> {
                 Set(changeset.operations.compactMap { if case .put(let family, _, _) = $0 { family } else { nil } })
             }
@@ -76,4 +76,9 @@ struct AuditDurabilityTests {
             #expect(entries.contains { $0["status"] as? Int == 401 && $0["method"] as? String == "POST" })
         }
     }
+}
+
+/// The changesets a committer wrote, as its observer heard them.
+private final class SeenChangesets: Sendable {
+    let list = Mutex<[Changeset]>([])
 }

@@ -18,13 +18,13 @@ struct CloseInFlightTests {
             try database.put(Array("key".utf8), value, in: meta, sync: false)
             let inside = DispatchSemaphore(value: 0)
             let closeStarted = DispatchSemaphore(value: 0)
-            let closeReturned = Atomic<Bool>(false)
+            let closeReturned = Flag()
             let closed = DispatchSemaphore(value: 0)
             let closer = Thread {
                 inside.wait()
                 closeStarted.signal()
                 database.close()
-                closeReturned.store(true, ordering: .sequentiallyConsistent)
+                closeReturned.value.store(true, ordering: .sequentiallyConsistent)
                 closed.signal()
             }
             closer.start()
@@ -34,7 +34,7 @@ struct CloseInFlightTests {
                 // Give close() every chance to return early (it must not): the check below
                 // does not depend on how long this takes, only on close() not finishing first.
                 Thread.sleep(forTimeInterval: 0.2)
-                return (closeReturned.load(ordering: .sequentiallyConsistent), Array(buffer!))
+                return (closeReturned.value.load(ordering: .sequentiallyConsistent), Array(buffer!))
             }
             closed.wait()
             #expect(!returnedWhileReading, "close() returned while a read was in flight")
@@ -43,4 +43,9 @@ struct CloseInFlightTests {
             #expect(error?.code == .closed)
         }
     }
+}
+
+/// A flag shared with another thread.
+private final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
 }
