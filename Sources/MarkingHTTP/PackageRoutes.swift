@@ -44,11 +44,11 @@ struct PackageRoutes {
             let jobs = service.jobs
             // One point read, then the caller is authorized, and only then is the tree
             // walked: a stranger's request never costs a walk of a large pallet.
-            guard let record = try await service.blocking({ () throws(MarkingError) in try jobs.package(labelled: label) }) else {
+            guard let record = try await service.blocking({ () throws -> PackageRecord? in try jobs.package(labelled: label) }) else {
                 throw Problem(.documents.unknownPackage, detail: "no package is registered under '\(label)'")
             }
             try caller.requireAdminOrSelf(record.owner)
-            let (contents, parent) = try await service.blocking { () throws(MarkingError) -> (PackageContents, String?) in
+            let (contents, parent) = try await service.blocking { () throws -> (PackageContents, String?) in
                 let parent = record.parent == 0 ? nil : try jobs.package(id: record.parent)?.label
                 return (try jobs.contents(of: record), parent)
             }
