@@ -17,13 +17,13 @@ private func durableEntries(_ client: any TestClientProtocol) async throws -> [[
 
 @Suite("Audit lines durable with what they record")
 struct AuditDurabilityTests {
-    @Test("A mutation's audit line is written in the very changeset of the mutation")
+    @Test("A mutation's audit line is written in the very changeset of the mutation: a report, a token revoked")
     func lineTravelsWithTheMutation() async throws {
         try await TestServer.run { client, service in
+            let producer = try await register(client)
             let seen = SeenChangesets()
             service.store.committer.observe { changeset, _ in seen.list.withLock { $0.append(changeset) } }
             defer { service.store.committer.observe(nil) }
-            let producer = try await register(client)
             try await client.execute(
                 uri: "/api/v1/violations", method: .post, headers: headers(json: true), body: body(["code": "not a code", "place": "Shop"])
             ) { response in #expect(response.status == .created, "\(text(response))") }
@@ -32,7 +32,11 @@ struct AuditDurabilityTests {
             ) { response in #expect(response.status == .noContent, "\(text(response))") }
             let changesets = seen.list.withLock { $0 }
             func families(_ changeset: Changeset) -> Set<StoreFamily> {
-                Set(changeset.operations.compactMap { if case .put(let family, _, _) = $0 { family } else { nil } })
+                Set(changeset.operations.map { operation -> StoreFamily in
+                    switch operation {
+                    case .put(let family, _, _), .delete(let family, _), .deleteRange(let family, _, _): family
+                    }
+                })
             }
             for family in [StoreFamily.participants, .violations] {
                 let mutations = changesets.filter { families($0).contains(family) }
