@@ -33,7 +33,7 @@ extension DocumentWork {
     struct CodeRefusal: Error {
         var reason: RefusalReason
         var detail: String
-        /// Whose the code is, or which shipment holds it: for the admin only.
+        /// Whose the code is (for the admin only), or which shipment holds it.
         var owner: UInt32? = nil
         var shipment: UInt64? = nil
     }
@@ -56,15 +56,16 @@ extension DocumentWork {
             return .failure(CodeRefusal(reason: .notOwner, detail: "\(what()) belongs to another participant", owner: record.owner))
         }
         guard !record.flags.contains(.inShipment) else {
-            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what()), shipment: record.lastDocument))
+            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what(), record.lastDocument), shipment: record.lastDocument))
         }
         return .success(record)
     }
 
-    /// The detail of an `IN_SHIPMENT` refusal: what is reserved (the shipment's id goes
-    /// in the refusal's `shipment`, for the admin).
-    static func inShipment(_ what: String) -> String {
-        "\(what) is in a shipment waiting for its receiver to accept or reject it"
+    /// The detail of an `IN_SHIPMENT` refusal: what is reserved, and by which document.
+    /// Naming it reveals nothing: only a code's owner ships it, and the owner check
+    /// comes first, so the shipment is the submitter's own document.
+    static func inShipment(_ what: String, _ document: UInt64) -> String {
+        "\(what) is in shipment document \(document), waiting for its receiver to accept or reject it"
     }
 
     /// Whether the tail listed with `unit`, if any, is the one its code carries.

@@ -26,7 +26,7 @@ extension DocumentWork {
             return
         }
         if let shipment = target.record.shipment {
-            refuse(line: 0, .inShipment, Self.inShipment("package \(target.record.label)"), shipment: shipment)
+            refuse(line: 0, .inShipment, Self.inShipment("package \(target.record.label)", shipment), shipment: shipment)
             return
         }
         var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)

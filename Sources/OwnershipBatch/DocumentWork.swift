@@ -116,7 +116,7 @@ struct DocumentWork {
             return
         }
         if let shipment = package.shipment {
-            refuse(line: line, .inShipment, Self.inShipment("package \(package.label)"), shipment: shipment)
+            refuse(line: line, .inShipment, Self.inShipment("package \(package.label)", shipment), shipment: shipment)
             return
         }
         if type == .disaggregation {
