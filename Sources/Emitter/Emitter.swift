@@ -154,10 +154,27 @@ public final class Emitter: Sendable {
                 progress: progress, durable: durable)
             let total = order.rangeEnd - order.rangeStart
             let shards = UInt64(min(shardCount, max(1, Int(total / UInt64(Self.chunkSize)))))
-            for shard in 0..<shards {
-                let from = order.rangeStart + total * shard / shards
-                let to = order.rangeStart + total * (shard + 1) / shards
-                dispatch(on: queues[Int(shard)]) { try generator.run(from: from, to: to) }
+            if durable != nil {
+                // Shards take the writer's chunks in turn (shard s: chunks s, s + shards,
+                // ...), so each waits only for the chunk the writer has just passed; with
+                // one contiguous part each, the second would idle until the writer
+                // reached the middle of the range.
+                let chunk = UInt64(Self.chunkSize), start = order.rangeStart, end = order.rangeEnd
+                let chunks = (total + chunk - 1) / chunk
+                for shard in 0..<shards {
+                    dispatch(on: queues[Int(shard)]) {
+                        for index in stride(from: shard, to: chunks, by: Int(shards)) {
+                            let from = start + index * chunk
+                            try generator.run(from: from, to: min(end, from + chunk))
+                        }
+                    }
+                }
+            } else {
+                for shard in 0..<shards {
+                    let from = order.rangeStart + total * shard / shards
+                    let to = order.rangeStart + total * (shard + 1) / shards
+                    dispatch(on: queues[Int(shard)]) { try generator.run(from: from, to: to) }
+                }
             }
         }
         group.wait()

@@ -142,8 +142,9 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let out = folder + "/codes.txt"
-        // Two shards: the second starts in the middle of the range, far ahead of the
-        // writer, which is where a code could be printed before its record exists.
+        // Two shards: generated without waiting for the writer, the second shard's
+        // codes (from the middle of the range) would be printed long before their
+        // records exist.
         let (process, _, _) = try MarkingServerProcess.start([
             "emit", "--gtin", "04607000000014", "--count", "20000000", "--shards", "2", "--data", folder + "/data", "--out", out, "--quiet",
         ])
