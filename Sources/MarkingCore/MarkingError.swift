@@ -19,6 +19,12 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let serialTaken: Code = "serial.taken"
         public static let serialSpaceExhausted: Code = "serial.space_exhausted"
         public static let keyFile: Code = "keys.file"
+        /// The store holds a registry but its key file is not there.
+        public static let keyFileMissing: Code = "keys.missing"
+        /// The key file is not the one the store was created with (nor a rotation of it).
+        public static let keyMismatch: Code = "keys.mismatch"
+        /// A secret file (key ring, admin token) could not be written durably.
+        public static let fileWrite: Code = "file.write"
         public static let unknownKey: Code = "keys.unknown"
         public static let store: Code = "store.failure"
         public static let dataFolder: Code = "store.data_folder"

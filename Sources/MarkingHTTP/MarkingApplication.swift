@@ -41,7 +41,8 @@ public enum MarkingApplication {
             guard case .admin = try await service.caller(of: request) else { throw Problem(.auth.adminOnly) }
             let store = service.store
             let (sequence, digest) = try await service.blocking { try store.digestAtSequence() }
-            return try JSONAnswer.response(RegistryDigest(node: service.replication?.node, sequence: sequence, digest: digest))
+            return try JSONAnswer.response(
+                RegistryDigest(node: service.replication?.node, sequence: sequence, digest: digest, keyFingerprint: store.keyFingerprint.digest))
         }
         ParticipantRoutes(service: service).add(to: api)
         CodeRoutes(service: service).add(to: api)
@@ -117,6 +118,9 @@ struct RegistryDigest: Codable, Sendable {
     var node: String?
     var sequence: UInt64
     var digest: String
+    /// A hash of the replica's key ring (``MarkingCore/KeyFingerprint/digest``), never
+    /// the keys: replicas whose rings differ read each other's codes as forged.
+    var keyFingerprint: String
 }
 
 /// What `GET /health` shows of a replica's place in its cluster.

@@ -160,6 +160,8 @@ struct OrderRoutes {
             throw Problem(.request.parameter, detail: "format '\(formatName)' is unknown; use text, csv or ndjson", pointer: "format")
         }
         guard order.state == .completed else { throw Problem(.orders.notReady, detail: "order \(order.id) is \(order.state.rawValue)") }
+        // The download is audited (its line synced before the codes go out) with how many codes it hands out.
+        context.auditNote.count = order.quantity
         let contentType = switch format {
         case .text: "text/plain; charset=utf-8"
         case .csv: "text/csv; charset=utf-8"

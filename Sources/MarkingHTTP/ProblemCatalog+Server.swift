@@ -29,6 +29,11 @@ extension ProblemCatalog {
         public let dataFolder = Problem.Code(MarkingError.Code.dataFolder, .storeFailure)
         public let keyFile = Problem.Code(MarkingError.Code.keyFile, .storeFailure)
         public let unknownKey = Problem.Code(MarkingError.Code.unknownKey, .storeFailure)
+        /// The store's key file is missing or another (the store refuses to open).
+        public let keyFileMissing = Problem.Code(MarkingError.Code.keyFileMissing, .storeFailure)
+        public let keyMismatch = Problem.Code(MarkingError.Code.keyMismatch, .storeFailure)
+        /// A secret file (key ring, admin token) could not be written durably.
+        public let fileWrite = Problem.Code(MarkingError.Code.fileWrite, .storeFailure)
         public let malformedChangeset = Problem.Code(MarkingError.Code.malformedChangeset, .storeFailure)
         /// The log was trimmed past this replica's position: an operator starts it from a checkpoint.
         public let logTrimmed = Problem.Code(MarkingError.Code.logTrimmed, .storeFailure)

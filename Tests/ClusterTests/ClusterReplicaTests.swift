@@ -178,6 +178,30 @@ struct ClusterReplicaTests {
         }
     }
 
+    @Test func aReplicaWithAnotherKeyFileRefusesToJoinAndARotationIsTakenUp() throws {
+        try withCluster { cluster in
+            try cluster.waitUntilReady()
+            let a = try Node("a", cluster: cluster)
+            defer { a.close() }
+            #expect(try a.store.clusterKeys() == a.store.keyFingerprint, "the first replica records its ring in the log")
+            let stranger = temporaryFolder()
+            defer { try? FileManager.default.removeItem(atPath: stranger) }
+            let refused = #expect(throws: ClusterError.self) { try Node("b", cluster: cluster, folder: stranger) }
+            #expect(refused?.code == .keyMismatch)
+            #expect(refused?.message.contains(stranger + "/keys.json") == true, "\(refused?.message ?? "")")
+            // A rotation of the cluster's ring joins, and the cluster takes up the new ring.
+            let rotated = temporaryFolder()
+            defer { try? FileManager.default.removeItem(atPath: rotated) }
+            try FileManager.default.createDirectory(atPath: rotated, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: a.folder + "/keys.json", toPath: rotated + "/keys.json")
+            try KeyFile.rotate(at: rotated + "/keys.json")
+            let c = try Node("c", cluster: cluster, folder: rotated + "/data", keyFile: rotated + "/keys.json")
+            defer { c.close() }
+            try a.reach(c.store.appliedSequence)
+            #expect(try a.store.clusterKeys() == c.store.keyFingerprint)
+        }
+    }
+
     @Test func badClusterSettingsAreClearErrorsAndWriteNothing() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
