@@ -16,11 +16,13 @@ struct AuditMiddleware: RouterMiddleware {
             route: route, status: 500, count: nil)
         do {
             let response = try await next(request, context)
+            call.secret = call.secret ?? context.auditNote.secret
             call.status = response.status.code
             call.count = context.auditNote.count
             trail.record(call)
             return response
         } catch {
+            call.secret = call.secret ?? context.auditNote.secret
             call.status = ProblemMiddleware<Context>.problem(for: error).status.code
             call.count = context.auditNote.count
             trail.record(call)

@@ -5,8 +5,11 @@ import NIOCore
 /// Builds the HTTP API: `buildRouter` for tests (HummingbirdTesting), and
 /// `buildApplication` for `marking-server serve`.
 public enum MarkingApplication {
-    /// The routes, all under `/api/v1`, behind the problem middleware.
-    public static func buildRouter(service: MarkingService) -> Router<APIRequestContext> {
+    /// The routes, all under `/api/v1`, behind the problem middleware; `pages` adds
+    /// the web application's routes beside them (outside `/api/v1`).
+    public static func buildRouter(
+        service: MarkingService, pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil
+    ) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: service.metrics))
         router.add(middleware: AuditMiddleware(trail: service.audit))
@@ -62,6 +65,7 @@ public enum MarkingApplication {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
         }
+        pages?(router)
         return router
     }
 
@@ -72,10 +76,11 @@ public enum MarkingApplication {
     /// `idleTimeout` is closed (``IdleConnectionHandler``).
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
+        pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: buildRouter(service: service),
+            router: buildRouter(service: service, pages: pages),
             // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
             // never sees the checks answered in the pipeline.
             server: .http1(configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout))),
