@@ -45,22 +45,15 @@ public struct DataMatrix: Sendable, Hashable {
             ZBarcode_Encode(symbol, buffer.baseAddress, Int32(buffer.count))
         }
         guard status < ZINT_ERROR else {
-            let message = withUnsafeBytes(of: symbol.pointee.errtxt) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let message = String(cString: marking_zint_error(symbol))
             throw BarcodeError(code: status == ZINT_ERROR_TOO_LONG ? .tooLong : .invalidData, message: message)
         }
         let rows = Int(symbol.pointee.rows)
         let columns = Int(symbol.pointee.width)
         var dark = [Bool](repeating: false, count: rows * columns)
-        // `encoded_data` is a fixed C array of 200 rows of 144 bytes, one bit per module,
-        // least significant first (zint's `module_is_set`); rows and width are within it.
-        withUnsafeBytes(of: symbol.pointee.encoded_data) { raw in
-            for row in 0..<rows {
-                for column in 0..<columns {
-                    let byte = raw[row * 144 + column / 8]
-                    dark[row * columns + column] = (byte >> UInt8(column % 8)) & 1 == 1
-                }
+        for row in 0..<rows {
+            for column in 0..<columns {
+                dark[row * columns + column] = marking_zint_module(symbol, Int32(row), Int32(column)) != 0
             }
         }
         return DataMatrix(columns: columns, rows: rows, dark: dark)

@@ -38,15 +38,15 @@ extension WebApp {
             await respond(request, context) { visit in
                 try Self.requireAdmin(visit)
                 let parameters = request.uri.queryParameters
-                let route = parameters.get("route").map(String.init) ?? ""
+                let route = parameters.get("route").map { String($0) } ?? ""
                 // The trail's own query takes every filter but the route, which the
                 // page applies to each page read.
                 let query = ["from", "to", "participant", "cursor"].compactMap { name in
                     parameters.get(name).flatMap { $0.isEmpty ? nil : "\(name)=\(Self.queryEncoded(String($0)))" }
                 }.joined(separator: "&")
                 var values: [String: Any] = [
-                    "from": parameters.get("from").map(String.init) ?? "", "to": parameters.get("to").map(String.init) ?? "",
-                    "participant": parameters.get("participant").map(String.init) ?? "", "route": route,
+                    "from": parameters.get("from").map { String($0) } ?? "", "to": parameters.get("to").map { String($0) } ?? "",
+                    "participant": parameters.get("participant").map { String($0) } ?? "", "route": route,
                 ]
                 do {
                     let page = try await service.auditPage(query: query + "&limit=100")

@@ -122,16 +122,16 @@ extension WebApp {
                 body: .init(byteBuffer: .init(string: svg)))
         }
         let base = "/cabinet/orders/\(order.id)/labels"
-        let query = "columns=\(sheet.columns)&rows=\(sheet.rows)"
+        let size = "columns=\(sheet.columns)&rows=\(sheet.rows)"
         var values = orderValues(order, visit)
         values["svg"] = svg
         values["columns"] = sheet.columns
         values["rows"] = sheet.rows
         values["sheet"] = sheetNumber
         values["sheetOf"] = text("labels_of", visit, String(sheets))
-        values["svgHref"] = "\(base).svg?\(query)&page=\(sheetNumber)"
-        if sheetNumber > 1 { values["previous"] = "\(base)?\(query)&page=\(sheetNumber - 1)" }
-        if sheetNumber < sheets { values["next"] = "\(base)?\(query)&page=\(sheetNumber + 1)" }
+        values["svgHref"] = "\(base).svg?\(size)&page=\(sheetNumber)"
+        if sheetNumber > 1 { values["previous"] = "\(base)?\(size)&page=\(sheetNumber - 1)" }
+        if sheetNumber < sheets { values["next"] = "\(base)?\(size)&page=\(sheetNumber + 1)" }
         return page("labels", visit, title: text("labels_title", visit), values: values)
     }
 }

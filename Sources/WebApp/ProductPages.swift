@@ -60,7 +60,7 @@ extension WebApp {
                 for field in Self.productFields { entered[field.name] = form[field.name] ?? "" }
                 do {
                     let gtin: GTIN
-                    do { gtin = try GTIN(gtinText) } catch { throw Problem(error, pointer: "gtin") }
+                    do { gtin = try GTIN(gtinText) } catch let error as MarkingError { throw Problem(error, pointer: "gtin") }
                     let input = ProductCardInput(
                         tradeName: form["tradeName"] ?? "", producer: form.optional("producer"), importer: form.optional("importer"),
                         country: form.optional("country")?.uppercased(), customsDeclaration: form.optional("customsDeclaration"),

@@ -26,7 +26,7 @@ extension WebApp {
             await respond(request, context) { visit in
                 let caller = try visit.signedIn()
                 var values: [String: Any] = [:]
-                guard let label = request.uri.queryParameters.get("label").map(String.init), !label.isEmpty else {
+                guard let label = request.uri.queryParameters.get("label").map { String($0) }, !label.isEmpty else {
                     return page("packages", visit, title: text("nav_packages", visit), values: values)
                 }
                 values["label"] = label

@@ -35,7 +35,7 @@ struct Visit: Sendable {
         self.session = session
         self.caller = caller
         self.visitorToken = visitorToken
-        isHTTPS = request.uri.scheme == "https" || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+        isHTTPS = request.head.scheme == "https" || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
         if session == nil, visitorToken == nil {
             let token = WebSessions.randomToken()
             pendingVisitorToken = token
@@ -75,7 +75,7 @@ struct Visit: Sendable {
         let headers = request.headers
         if let site = headers[.init("Sec-Fetch-Site")!], site != "same-origin", site != "none" { throw .csrf }
         if let origin = headers[.origin] {
-            guard let host = headers[.host] ?? request.head.authority,
+            guard let host = request.head.authority,
                   origin == "http://\(host)" || origin == "https://\(host)"
             else { throw .csrf }
         }

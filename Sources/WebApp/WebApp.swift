@@ -148,7 +148,7 @@ public struct WebApp: Sendable {
         var headers = HTTPFields()
         headers[.location] = location
         headers[.cacheControl] = "no-store"
-        for cookie in visit.cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        for cookie in visit.cookies { headers.append(HTTPFields.Element(name: .setCookie, value: cookie)) }
         return Response(status: .seeOther, headers: headers)
     }
 
@@ -188,7 +188,7 @@ public struct WebApp: Sendable {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
         headers[.init("Referrer-Policy")!] = "same-origin"
-        for cookie in visit.cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        for cookie in visit.cookies { headers.append(HTTPFields.Element(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: html)))
     }
 

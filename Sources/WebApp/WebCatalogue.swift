@@ -41,9 +41,10 @@ public struct WebCatalogue: Sendable {
 /// `Bundle.module`, which finds them beside the executable in any build folder.
 enum WebResources {
     static func data(_ path: String) throws(WebAppError) -> Data {
-        guard let url = Bundle.module.resourceURL?.appendingPathComponent("Resources/" + path),
-              let data = try? Data(contentsOf: url)
-        else { throw WebAppError(.resource, "the resource \(path) is missing from the WebApp bundle") }
+        let url = Bundle.module.bundleURL.appendingPathComponent("Resources/" + path)
+        guard let data = try? Data(contentsOf: url) else {
+            throw WebAppError(.resource, "the resource \(path) is missing from the WebApp bundle")
+        }
         return data
     }
 

@@ -15,8 +15,20 @@ struct DataMatrixTests {
         #expect(symbol.isDark(row: 0, column: 0) && !symbol.isDark(row: 0, column: 1))
     }
 
-    @Test("A GTIN with a wrong check digit is refused with a reason, never encoded")
-    func refusesBadGTIN() {
-        #expect(throws: BarcodeError.self) { try DataMatrix(gs1: [("01", "04600000000018"), ("21", "a")]) }
+    @Test("Data that is no GS1 element string is refused with a reason, never encoded")
+    func refusesMalformedData() {
+        #expect(throws: BarcodeError.self) { try DataMatrix(gs1: [("01", "04600000000017"), ("21", "a[b")]) }
+        #expect(throws: BarcodeError.self) { try DataMatrix(gs1: [("0A", "04600000000017")]) }
+        #expect(throws: BarcodeError.self) { try DataMatrix(gs1: [("01", "0460000000")]) }
+        let tooMuch = String(repeating: "9", count: 4000)
+        #expect(throws: BarcodeError.self) { try DataMatrix(gs1: [("01", "04600000000017"), ("21", tooMuch)]) }
+    }
+
+    @Test("Two codes that differ in one serial character make different symbols")
+    func differentCodesDifferentSymbols() throws {
+        let first = try DataMatrix(gs1: [("01", "04600000000017"), ("21", "abcdefghijklm")])
+        let second = try DataMatrix(gs1: [("01", "04600000000017"), ("21", "abcdefghijkln")])
+        #expect(first.dark != second.dark)
+        #expect(first.svgPath.hasPrefix("M0 "))
     }
 }
