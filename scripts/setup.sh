@@ -14,7 +14,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s libzint-dev >/dev/null 2>&1 || missing+=(libzint-dev)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
-python3 -c "import selenium" >/dev/null 2>&1 || missing+=(python3-selenium)
+/usr/bin/python3 -c "import selenium" >/dev/null 2>&1 || missing+=(python3-selenium)
 command -v dmtxread >/dev/null 2>&1 || missing+=(dmtx-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}" >&2

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
-# The web application walked in headless Chromium (screenshots in browser-screenshots/).
-python3 scripts/browser_test.py --server .build/debug/marking-server --screenshots browser-screenshots
+# The web application walked in headless Chromium (screenshots in browser-screenshots/),
+# with Debian's Python, where python3-selenium is installed.
+/usr/bin/python3 scripts/browser_test.py --server .build/debug/marking-server --screenshots browser-screenshots
