@@ -15,6 +15,7 @@ browser-screenshots/, not committed). Exits 1 on the first failed step; prints
 'N passed, 0 failed' at the end.
 
 Usage: scripts/browser_test.py [--server .build/debug/marking-server] [--screenshots DIR]
+       [--readme docs/screenshots]   (refreshes the README's screenshots)
 """
 import argparse
 import json
@@ -119,9 +120,10 @@ class Server:
 
 
 class Walk:
-    def __init__(self, server, screenshots):
+    def __init__(self, server, screenshots, readme=None):
         self.server = server
         self.screenshots = screenshots
+        self.readme = readme
         self.downloads = tempfile.mkdtemp(prefix="web-downloads-")
         options = webdriver.ChromeOptions()
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
@@ -142,8 +144,17 @@ class Walk:
         self.shot += 1
         self.browser.save_screenshot(os.path.join(self.screenshots, f"{self.shot:02d}-{name}.png"))
 
+    def readme_shot(self, name):
+        """A small screenshot for the README (--readme DIR), in a narrower window."""
+        if not self.readme:
+            return
+        self.browser.set_window_size(900, 820)
+        self.browser.save_screenshot(os.path.join(self.readme, name + ".png"))
+        self.browser.set_window_size(1280, 1100)
+
     def find(self, selector):
-        return self.browser.find_element(By.CSS_SELECTOR, selector)
+        """The element, waiting for the page that holds it (a click may still be loading)."""
+        return WebDriverWait(self.browser, 20, poll_frequency=0.1).until(lambda b: b.find_element(By.CSS_SELECTOR, selector))
 
     def wait(self, condition, timeout=60):
         return WebDriverWait(self.browser, timeout, poll_frequency=0.2).until(condition)
@@ -187,6 +198,7 @@ def run(server, walk):
         assert "genuine" in verdict.get_attribute("class"), verdict.get_attribute("class")
         assert "Tau kefir 1 l" in verdict.text, verdict.text
         walk.screenshot("check-genuine")
+        walk.readme_shot("check")
     check_genuine()
 
     @step("public check of a tampered code")
@@ -213,6 +225,7 @@ def run(server, walk):
         cookie = walk.browser.get_cookie("mk_session")
         assert cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict", cookie
         walk.screenshot("cabinet")
+        walk.readme_shot("cabinet")
     sign_in()
 
     product = gtin(4870000000002)
@@ -225,6 +238,7 @@ def run(server, walk):
         walk.find("#f-tradeName").send_keys("Tau ayran 0.5 l")
         walk.find("#product-save").click()
         assert walk.find("#form-error").is_displayed()
+        assert "alert" == walk.find("#form-error").get_attribute("role")
         walk.screenshot("product-bad-gtin")
         field = walk.find("#gtin")
         field.clear()
@@ -268,6 +282,7 @@ def run(server, walk):
     def labels():
         walk.open(f"/cabinet/orders/{order_id}/labels")
         walk.screenshot("labels-sheet")
+        walk.readme_shot("labels")
         walk.open(f"/cabinet/orders/{order_id}/labels?columns=2&rows=3")
         label = walk.find("g.label")
         expected = label.get_attribute("data-code").replace("<GS>", "\x1d")
@@ -332,13 +347,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default=".build/debug/marking-server")
     parser.add_argument("--screenshots", default="browser-screenshots")
+    parser.add_argument("--readme", help="also write the README's three screenshots into this folder (docs/screenshots)")
     arguments = parser.parse_args()
     os.makedirs(arguments.screenshots, exist_ok=True)
     server = Server(arguments.server)
     walk = None
     failed = 0
     try:
-        walk = Walk(server, os.path.abspath(arguments.screenshots))
+        walk = Walk(server, os.path.abspath(arguments.screenshots), arguments.readme and os.path.abspath(arguments.readme))
         run(server, walk)
     except Exception:  # the step named itself; the summary below counts it
         traceback.print_exc()

@@ -40,7 +40,7 @@ struct LabelSheet: Sendable {
             svg += "<g class=\"label\" data-code=\"\(Self.escape(code.formatted(separator: "\u{1D}").replacingOccurrences(of: "\u{1D}", with: "<GS>")))\">"
             // The cell's white ground is the symbol's quiet zone (at least one module).
             svg += "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(cellWidth))\" height=\"\(Self.number(cellHeight))\" fill=\"#fff\"/>"
-            svg += "<path shape-rendering=\"crispEdges\" transform=\"translate(\(Self.number(left)) \(Self.number(top))) scale(\(Self.number(module)))\" d=\"\(symbol.svgPath)\" fill=\"#000\"/>"
+            svg += "<path shape-rendering=\"crispEdges\" transform=\"translate(\(Self.number(left)) \(Self.number(top))) scale(\(Self.number(module)))\" d=\"\(symbol.svgPath)\" fill=\"none\" stroke=\"#000\" stroke-width=\"1\"/>"
             svg += "<text x=\"\(Self.number(x + cellWidth / 2))\" y=\"\(Self.number(top + side + textHeight))\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"\(Self.number(fontSize))\" text-anchor=\"middle\">\(Self.escape(line))</text></g>"
         }
         return svg + "</svg>"
