@@ -136,6 +136,7 @@ class Walk:
         self.browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
         self.browser.set_page_load_timeout(60)
         self.shot = 0
+        self.weights = []
 
     def open(self, path):
         self.browser.get(self.server.url + path)
@@ -143,12 +144,26 @@ class Walk:
     def screenshot(self, name):
         self.shot += 1
         self.browser.save_screenshot(os.path.join(self.screenshots, f"{self.shot:02d}-{name}.png"))
+        self.weigh(name)
 
-    def readme_shot(self, name):
+    def weigh(self, name):
+        """The page's HTML + CSS + JS bytes (decoded) and its time to first byte, from
+        the browser's Navigation and Resource Timing; every page stays under 200 KB."""
+        size, first_byte = self.browser.execute_script("""
+            const page = performance.getEntriesByType('navigation')[0];
+            let size = page.decodedBodySize;
+            for (const r of performance.getEntriesByType('resource')) size += r.decodedBodySize;
+            return [size, page.responseStart - page.requestStart];""")
+        self.weights.append((name, size, first_byte))
+        assert size < 200 * 1024, (name, size)
+
+    def readme_shot(self, name, scroll_to=None):
         """A small screenshot for the README (--readme DIR), in a narrower window."""
         if not self.readme:
             return
         self.browser.set_window_size(900, 820)
+        if scroll_to:
+            self.browser.execute_script("document.querySelector(arguments[0]).scrollIntoView()", scroll_to)
         self.browser.save_screenshot(os.path.join(self.readme, name + ".png"))
         self.browser.set_window_size(1280, 1100)
 
@@ -282,7 +297,7 @@ def run(server, walk):
     def labels():
         walk.open(f"/cabinet/orders/{order_id}/labels")
         walk.screenshot("labels-sheet")
-        walk.readme_shot("labels")
+        walk.readme_shot("labels", scroll_to=".sheet-frame")
         walk.open(f"/cabinet/orders/{order_id}/labels?columns=2&rows=3")
         label = walk.find("g.label")
         expected = label.get_attribute("data-code").replace("<GS>", "\x1d")
@@ -361,6 +376,12 @@ def main():
         failed = 1
     finally:
         if walk:
+            if walk.weights:
+                heaviest = max(walk.weights, key=lambda w: w[1])
+                slowest = max(walk.weights, key=lambda w: w[2])
+                print(f"pages: {len(walk.weights)}, heaviest {heaviest[0]} {heaviest[1] / 1024:.1f} KB (HTML+CSS+JS), "
+                      f"slowest first byte {slowest[0]} {slowest[2]:.0f} ms, median first byte "
+                      f"{sorted(w[2] for w in walk.weights)[len(walk.weights) // 2]:.0f} ms")
             walk.close()
         server.stop()
     print(f"browser walk: {len(STEPS)} passed, {failed} failed")
