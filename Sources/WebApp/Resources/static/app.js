@@ -2,6 +2,7 @@
 // 1. A document's code-list file is streamed with an upload progress bar.
 // 2. A running document's progress bar follows the job until it ends.
 // 3. The label sheet's print button.
+// 4. A self-made serials file is read into the order form's text box.
 "use strict";
 (function () {
   function uploadDocument(form) {
@@ -75,6 +76,15 @@
     }
     var bar = document.querySelector("progress[data-status]");
     if (bar) followJob(bar);
+    document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var target = document.getElementById(input.getAttribute("data-fills"));
+        if (!input.files || input.files.length === 0 || !target) return;
+        var reader = new FileReader();
+        reader.onload = function () { target.value = reader.result; };
+        reader.readAsText(input.files[0]);
+      });
+    });
     var print = document.getElementById("print");
     if (print) print.addEventListener("click", function () { window.print(); });
     var error = document.getElementById("form-error");
