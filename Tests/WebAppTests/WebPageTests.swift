@@ -110,6 +110,22 @@ struct WebPageTests {
         }
     }
 
+    @Test("Revoking the token a session signed in with ends the session at its next page")
+    func revokedTokenEndsSession() async throws {
+        try await WebFixture.run { browser, service, token in
+            try await browser.signIn(token)
+            #expect(try await browser.get("/cabinet/tokens").status == .ok)
+            guard case .participant(let participant) = try await service.caller(secret: BearerSecret(text: token)) else {
+                Issue.record("the fixture's token names no participant")
+                return
+            }
+            for active in try service.tokens.active(for: participant.id) { try service.tokens.revoke(active.id, of: participant.id) }
+            let after = try await browser.get("/cabinet/tokens")
+            #expect(after.status == .seeOther)
+            #expect(after.headers[.location]?.hasPrefix("/signin") == true)
+        }
+    }
+
     @Test("A forged, cross-site or tampered-cookie post is refused with a localized page and changes nothing")
     func forgedPostsChangeNothing() async throws {
         try await WebFixture.run { browser, service, token in
