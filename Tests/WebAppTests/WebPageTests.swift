@@ -197,6 +197,33 @@ struct WebPageTests {
         }
     }
 
+    @Test("A document with unreadable lines ends refused; its page shows the refusals per reason and the first refused lines")
+    func refusedDocument() async throws {
+        try await WebFixture.run { browser, service, token in
+            let (code, _) = try await producerWithCodes(browser, service, token)
+            let csrf = try await browser.formToken("/cabinet/documents")
+            let sent = try await browser.post(
+                "/cabinet/documents", ["csrf": csrf, "type": "UTILISATION", "number": "UT-bad", "codes": code + "\nnot a code\n" + code],
+                headers: [.acceptLanguage: "ru"])
+            #expect(sent.status == .seeOther)
+            let location = sent.headers[.location] ?? ""
+            var state = ""
+            for _ in 0..<200 where state != "CHECKED_NOT_OK" {
+                let status = try JSONSerialization.jsonObject(with: Data(try await browser.get(location + "/status").body.readableBytesView)) as? [String: Any]
+                state = status?["state"] as? String ?? ""
+                if state == "IN_PROGRESS" { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(state == "CHECKED_NOT_OK")
+            let page = html(try await browser.get(location, headers: [.acceptLanguage: "ru"]))
+            #expect(page.contains("Отклонён, ничего не изменено"))
+            #expect(page.contains("Код не читается"))
+            #expect(page.contains("Код указан дважды"))
+            #expect(page.contains("not a code"))
+            let list = html(try await browser.get("/cabinet/documents"))
+            #expect(list.contains("UT-bad"))
+        }
+    }
+
     @Test("An order placed in the cabinet prints as a label sheet whose symbols carry the order's codes")
     func orderAndLabels() async throws {
         try await WebFixture.run { browser, service, token in
