@@ -113,6 +113,7 @@ start_replica() {
   chmod 600 "$dir/admin-token"
   MARKING_ADMIN_TOKEN=${MARKING_ADMIN_TOKEN:-$(cat "$dir/admin-token")} nohup "$binary" serve \
     --cluster "$(urls)" --node "$name" --data "$dir/$name" --keys "$dir/keys.json" --port "$(http_port "$i")" \
+    --checkpoint-every "${CHECKPOINT_EVERY:-600}" \
     >"$dir/$name/serve.log" 2>&1 &
   echo $! > "$dir/$name/serve.pid"
   local waited=0

@@ -51,6 +51,9 @@ struct LookupBenchmark: ParsableCommand {
     @Option(name: .customLong("block-cache-mib"), help: "Block cache of each store in MiB (default: the engine's default).")
     var blockCacheMiB: Int?
 
+    @Flag(help: "Before measuring, drive every code through a life cycle (applied, introduced, shipped twice in documents of mixed sizes, a third aggregated, half retired by sale), as a registry in service holds them.")
+    var lifeCycle = false
+
     @OptionGroup var options: BenchOptions
 
     /// The most lookups per pass and size.
@@ -107,19 +110,23 @@ struct LookupBenchmark: ParsableCommand {
         let store = try MarkingStore(dataFolder: path, options: databaseOptions)
         defer { store.close() }
         var catalogue = OrderCatalogue()
-        let emissionSeconds = try grow(store, to: size, gtins: gtins, catalogue: &catalogue)
+        var driver = lifeCycle ? try LifeCycleDriver(store: store) : nil
+        let emissionSeconds = try grow(store, to: size, gtins: gtins, catalogue: &catalogue, producer: driver?.producer ?? 1)
+        var lifeCycleSeconds: Double?
+        if driver != nil { lifeCycleSeconds = try drive(&driver!, through: catalogue) }
         let compactionSeconds = try compact(store, codes: size)
         let sstBytes = store.fileBytes(of: .codes)
         store.close()
         return BuiltStore(
-            path: path, catalogue: catalogue, emissionSeconds: emissionSeconds, compactionSeconds: compactionSeconds,
+            path: path, catalogue: catalogue, emissionSeconds: emissionSeconds, lifeCycleSeconds: lifeCycleSeconds,
+            compactionSeconds: compactionSeconds,
             sstBytes: sstBytes, folderBytes: try PageCache.bytes(under: path))
     }
 
     /// Emits orders of `orderCodes` codes, rotating over `gtins`, until the store holds
     /// `size` codes. Returns the seconds it took.
     private func grow(
-        _ store: MarkingStore, to size: Int, gtins: [GTIN], catalogue: inout OrderCatalogue
+        _ store: MarkingStore, to size: Int, gtins: [GTIN], catalogue: inout OrderCatalogue, producer: UInt32
     ) throws -> Double {
         let before = catalogue.codes
         let emitter = try Emitter(store: store)
@@ -134,7 +141,7 @@ struct LookupBenchmark: ParsableCommand {
             let gtin = gtins[catalogue.orders.count % gtins.count]
             let orderProgress = progress.begin()
             let order = try emitter.emit(
-                EmissionRequest(gtin: gtin, quantity: quantity, template: store.catalog.defaultTemplate, producer: 1),
+                EmissionRequest(gtin: gtin, quantity: quantity, template: store.catalog.defaultTemplate, producer: producer),
                 progress: orderProgress)
             guard order.state == .completed, order.skipped.isEmpty else {
                 throw LookupBenchmarkError.emission("order \(order.id) ended \(order.state.rawValue)")
@@ -142,6 +149,19 @@ struct LookupBenchmark: ParsableCommand {
             catalogue.append(order)
             progress.end(quantity)
         }
+        return (ContinuousClock.now - started).seconds
+    }
+
+    /// Drives every code of the store's orders through ``LifeCycleDriver``'s life cycle.
+    /// Returns the seconds it took.
+    private func drive(_ driver: inout LifeCycleDriver, through catalogue: OrderCatalogue) throws -> Double {
+        let done = RunningCount()
+        let reporter = ProgressReporter(
+            label: "life cycle of \(StoreSizes.short(catalogue.codes))", quiet: options.quiet, total: { catalogue.codes },
+            completed: { done.value })
+        defer { reporter.finish() }
+        let started = ContinuousClock.now
+        for order in catalogue.orders { try driver.drive(order, done: done) }
         return (ContinuousClock.now - started).seconds
     }
 
@@ -301,6 +321,7 @@ struct LookupBenchmark: ParsableCommand {
         let smallest = measures[0]
         row("codes in store") { grouped($0.codes) }
         row("emission codes/s") { grouped(Int(Double($0.codes) / $0.emissionSeconds)) }
+        if lifeCycle { row("life cycle codes/s") { grouped(Int(Double($0.codes) / ($0.lifeCycleSeconds ?? .infinity))) } }
         row("compaction s") { String(format: "%.1f", $0.compactionSeconds) }
         row("codes SST bytes/code") { String(format: "%.2f", $0.sstBytesPerCode) }
         row("whole folder bytes/code") { String(format: "%.2f", $0.folderBytesPerCode) }
@@ -327,6 +348,9 @@ struct LookupBenchmark: ParsableCommand {
         report.add("lookups per pass", grouped(lookups), key: "lookups_per_pass", json: lookups)
         report.add("threads", "\(threads)", key: "threads", json: threads)
         report.add("codes per order", "\(grouped(orderCodes)) over \(Self.gtinCount) GTINs, template s13-91-92", key: "order_codes", json: orderCodes)
+        report.add(
+            "records", lifeCycle ? "after a life cycle (see LifeCycleDriver)" : "as emitted (differ only in their counter)",
+            key: "life_cycle", json: lifeCycle)
         report.add("block cache", "\(grouped(blockCache >> 20)) MiB per store", key: "block_cache_bytes", json: blockCache)
         report.add("peak RSS", "\(peakResidentBytes() / 1_048_576) MiB", key: "peak_rss_bytes", json: peakResidentBytes())
         report.json["sizes"] = measures.map { $0.json(lookups: lookups, smallest: smallest) }
@@ -413,11 +437,13 @@ enum StoreSizesError: Error, CustomStringConvertible {
 enum LookupBenchmarkError: Error, CustomStringConvertible {
     case emission(String)
     case lookup(String)
+    case lifeCycle(String)
 
     var description: String {
         switch self {
         case .emission(let detail): "emission failed: \(detail)"
         case .lookup(let detail): "lookups failed: \(detail)"
+        case .lifeCycle(let detail): "the life cycle failed: \(detail)"
         }
     }
 }
@@ -460,17 +486,11 @@ struct CodeBatch: Sendable {
     init(store: MarkingStore, catalogue: OrderCatalogue, count: Int, random: inout SplitMix64) throws {
         bytes.reserveCapacity(count * 90)
         ends.reserveCapacity(count)
+        var printers: [UInt64: CodePrinter] = [:]
         for _ in 0..<count {
             let (order, counter) = catalogue.locate(Int(random.next() % UInt64(catalogue.codes)))
-            guard let template = store.catalog.withID(order.templateID), let signer = store.signer.keyed(order.keyID) else {
-                throw LookupBenchmarkError.lookup("order \(order.id) cannot be regenerated with this key file")
-            }
-            let gtin = order.gtinValue
-            let cis = CIS(gtin: gtin, serial: store.permutation(gtin: gtin, serialLength: order.serialLength).serial(counter: counter))
-            let code = MarkingCode(
-                cis: cis, keyID: template.tail == .keyIdAndMAC ? order.keyID : nil,
-                tail: signer.tail(for: cis, kind: template.tail), tailKind: template.tail)
-            bytes.append(contentsOf: code.formatted().utf8)
+            if printers[order.id] == nil { printers[order.id] = try CodePrinter(store: store, order: order) }
+            bytes.append(contentsOf: printers[order.id]!.code(counter: counter).utf8)
             ends.append(bytes.count)
         }
     }
@@ -560,6 +580,8 @@ struct BuiltStore {
     var path: String
     var catalogue: OrderCatalogue
     var emissionSeconds: Double
+    /// The life cycle's seconds (`--life-cycle`), `nil` without it.
+    var lifeCycleSeconds: Double?
     var compactionSeconds: Double
     /// Live SST files of the codes family after compaction.
     var sstBytes: Int
@@ -577,6 +599,7 @@ struct LookupTarget: Sendable {
 struct SizeMeasure {
     var codes: Int
     var emissionSeconds: Double
+    var lifeCycleSeconds: Double?
     var compactionSeconds: Double
     var sstBytes: Int
     var folderBytes: Int
@@ -587,6 +610,7 @@ struct SizeMeasure {
     init(build: BuiltStore, cold: PassResult, warmUpSeconds: Double, warm: PassResult) {
         codes = build.catalogue.codes
         emissionSeconds = build.emissionSeconds
+        lifeCycleSeconds = build.lifeCycleSeconds
         compactionSeconds = build.compactionSeconds
         sstBytes = build.sstBytes
         folderBytes = build.folderBytes
@@ -603,7 +627,7 @@ struct SizeMeasure {
         cold["p99_ratio_to_smallest"] = self.cold.microseconds(at: 99) / smallest.cold.microseconds(at: 99)
         warm["p99_ratio_to_smallest"] = self.warm.microseconds(at: 99) / smallest.warm.microseconds(at: 99)
         return [
-            "codes": codes, "emission_seconds": emissionSeconds,
+            "codes": codes, "emission_seconds": emissionSeconds, "life_cycle_seconds": lifeCycleSeconds as Any,
             "compaction_seconds": compactionSeconds, "codes_sst_bytes": sstBytes, "codes_sst_bytes_per_code": sstBytesPerCode,
             "folder_bytes": folderBytes, "folder_bytes_per_code": folderBytesPerCode, "cold": cold,
             "warm_up_seconds": warmUpSeconds, "warm": warm,

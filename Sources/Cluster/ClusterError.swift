@@ -12,6 +12,8 @@ public struct ClusterError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let wrongReplicas = Code("cluster.wrong_replicas")
         /// The data folder belongs to another cluster, or to a single-node store.
         public static let foreignStore = Code("cluster.foreign_store")
+        /// This node's key file is not the cluster's key ring (nor a rotation of it).
+        public static let keyMismatch = Code("cluster.key_mismatch")
         /// A URL or node name that cannot be used.
         public static let invalidArgument = Code("cluster.invalid_argument")
     }

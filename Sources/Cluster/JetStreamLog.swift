@@ -1,3 +1,4 @@
+import Glibc
 import MarkingCore
 import NATS
 import Synchronization
@@ -15,6 +16,15 @@ public final class JetStreamLog: ChangesetLog {
     public static let subject = "registry.changesets"
     /// Messages are kept at most this large; a changeset above it goes as frames.
     public static let messageBytes = 512 << 10
+    /// How long one request to the stream waits for its answer. While the stream
+    /// elects a leader (4–9 s after its leader's server dies, fixed in nats-server
+    /// 2.9) requests go unanswered; short attempts retried until ``electionBudget``
+    /// let a write land within about this long after the election ends.
+    static let attemptTimeout: Duration = .seconds(1)
+    /// How long a request keeps being retried through an election before the caller
+    /// is told the log is unavailable (`log.unavailable`, answered 503 with
+    /// `Retry-After`): longer than the slowest election seen here.
+    static let electionBudget: Duration = .seconds(15)
 
     private let connection: NATSConnection
     private let jetStream: JetStream
@@ -29,19 +39,26 @@ public final class JetStreamLog: ChangesetLog {
 
     /// Connects to the NATS servers at `urls` and finds (or creates) the stream
     /// with `replicas` replicas. Throws ``ClusterError`` when no server answers or the
-    /// stream exists with another replica count.
+    /// stream exists with another replica count. A cluster that answers but has no
+    /// stream leader yet (an election after a fault) is waited for up to
+    /// ``electionBudget``.
     public init(urls: [String], name: String, replicas: Int = 3) throws(ClusterError) {
         var options = ConnectionOptions()
         options.name = name
         options.maxReconnectAttempts = nil
         do {
             connection = try NATSConnection(urls: urls, options: options)
-            jetStream = try connection.jetStream(requestTimeout: .seconds(5))
-            info = try jetStream.ensureStream(
-                StreamConfig(
-                    name: Self.stream, subjects: [Self.subject], replicas: replicas, maxMessageSize: Self.messageBytes + 1_024,
-                    duplicateWindow: .seconds(120), denyDelete: true))
+            jetStream = try connection.jetStream(requestTimeout: Self.attemptTimeout)
         } catch {
+            throw ClusterError(.unreachable, "cannot reach the log at \(urls.joined(separator: ",")): \(error.message)")
+        }
+        let stream = StreamConfig(
+            name: Self.stream, subjects: [Self.subject], replicas: replicas, maxMessageSize: Self.messageBytes + 1_024,
+            duplicateWindow: .seconds(120), denyDelete: true)
+        do {
+            info = try Self.retrying(jetStream) { js throws(NATSError) in try js.ensureStream(stream) }
+        } catch {
+            connection.close()
             throw ClusterError(.unreachable, "cannot reach the log at \(urls.joined(separator: ",")): \(error.message)")
         }
         guard info.config.replicas == replicas else {
@@ -62,27 +79,47 @@ public final class JetStreamLog: ChangesetLog {
     /// server answers a repeated id with the first one's sequence.
     public func append(_ message: [UInt8], expectedLast: UInt64) throws(LogAppendError) -> UInt64 {
         let id = "\(identity)-\(expectedLast)-\(appends.add(1, ordering: .relaxed).newValue)"
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try jetStream.publish(subject: Self.subject, message, expectedLastSequence: expectedLast, messageID: id)
-            } catch where error.code == .wrongLastSequence {
-                throw .moved(actualLast: error.actualLastSequence ?? 0)
-            } catch where error.isTransient && attempt < 3 {
-                continue
-            } catch {
-                throw .failed(MarkingError(.store, "the log refused the changeset: \(error)"))
+        do {
+            return try Self.retrying(jetStream) { js throws(NATSError) in
+                try js.publish(subject: Self.subject, message, expectedLastSequence: expectedLast, messageID: id)
             }
+        } catch where error.code == .wrongLastSequence {
+            throw .moved(actualLast: error.actualLastSequence ?? 0)
+        } catch where error.isTransient {
+            throw .failed(Self.unavailable("the log did not store the changeset", error))
+        } catch {
+            throw .failed(MarkingError(.store, "the log refused the changeset: \(error)"))
         }
     }
 
     public func lastSequence() throws(MarkingError) -> UInt64 {
         do {
-            return try jetStream.streamInfo(Self.stream).lastSequence
+            return try Self.retrying(jetStream) { js throws(NATSError) in try js.streamInfo(Self.stream).lastSequence }
+        } catch where error.isTransient {
+            throw Self.unavailable("cannot read the log's last sequence", error)
         } catch {
             throw MarkingError(.store, "cannot read the log's last sequence: \(error.message)")
         }
+    }
+
+    /// Runs `body` again while it fails in a way that a leader election explains (a
+    /// timeout, no server answering), for up to ``electionBudget``. Publishes are safe
+    /// to repeat: they carry a message id, which the stream stores once.
+    private static func retrying<T>(_ jetStream: JetStream, _ body: (JetStream) throws(NATSError) -> T) throws(NATSError) -> T {
+        let deadline = ContinuousClock.now + electionBudget
+        while true {
+            do {
+                return try body(jetStream)
+            } catch where error.isTransient && ContinuousClock.now < deadline {
+                // An answer that failed at once (no responders) is not retried in a spin.
+                usleep(50_000)
+                continue
+            }
+        }
+    }
+
+    private static func unavailable(_ what: String, _ error: NATSError) -> MarkingError {
+        MarkingError(.logUnavailable, "\(what) within \(electionBudget): \(error.message); retry in a moment")
     }
 
     public func read(after sequence: UInt64, limit: Int, wait: Duration) throws(MarkingError) -> [LogMessage] {
@@ -105,6 +142,8 @@ public final class JetStreamLog: ChangesetLog {
                     throw error
                 }
             }
+        } catch where error.isTransient {
+            throw Self.unavailable("cannot read the log after \(sequence)", error)
         } catch {
             throw MarkingError(.store, "cannot read the log after \(sequence): \(error.message)")
         }
@@ -112,7 +151,7 @@ public final class JetStreamLog: ChangesetLog {
 
     public func trim(through sequence: UInt64) throws(MarkingError) {
         do {
-            try jetStream.purge(stream: Self.stream, upTo: sequence + 1)
+            try Self.retrying(jetStream) { js throws(NATSError) in try js.purge(stream: Self.stream, upTo: sequence + 1) }
         } catch {
             throw MarkingError(.store, "cannot trim the log through \(sequence): \(error.message)")
         }

@@ -58,9 +58,13 @@ public final class Replica: Sendable {
             }
             store.committer.replicate(to: log)
             try store.committer.catchUp()
+            try Self.agreeOnKeys(store)
         } catch let error as ClusterError {
             log.close()
             throw error
+        } catch let error as MarkingError where error.code == .keyMismatch {
+            log.close()
+            throw ClusterError(.keyMismatch, error.message)
         } catch {
             log.close()
             throw ClusterError(.unreachable, "cannot catch up with the log: \(error)")
@@ -77,6 +81,24 @@ public final class Replica: Sendable {
         }
         thread.name = "marking.replica.applier"
         thread.start()
+    }
+
+    /// Refuses to join when this node's key file does not extend the key ring the
+    /// cluster recorded in its log (replicas' key rings must agree, or codes emitted on
+    /// one replica read as forged on another); records this node's ring in the log when
+    /// the cluster has none yet or this one is a rotation of it. Decided under the
+    /// commit order, so two replicas joining at once agree on one ring.
+    private static func agreeOnKeys(_ store: MarkingStore) throws {
+        let own = store.keyFingerprint
+        _ = try store.committer.commit { changeset throws(MarkingError) in
+            let cluster = try store.clusterKeys()
+            if let cluster, !own.extends(cluster) {
+                throw MarkingError(
+                    .keyMismatch,
+                    "key file \(store.keyFilePath) does not match the cluster's key ring \(cluster.digest) (\(own.difference(from: cluster))): give every replica the same key file")
+            }
+            if own != cluster { changeset.putClusterKeys(own) }
+        }
     }
 
     /// Stops applying the log and closes the connection.

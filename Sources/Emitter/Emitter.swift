@@ -139,22 +139,42 @@ public final class Emitter: Sendable {
             }
         }
         let gtin = order.gtinValue
+        // Codes written and handed out at once are handed out only once their records
+        // are synced: an output cut short by a crash holds no code the store lost.
+        let durable = persist && sink != nil ? DurableFrontier(start: order.rangeStart) : nil
         if persist {
             let committer = store.committer
             let range = order.range
-            dispatch(on: writerQueue) { try committer.materialize(range) { progress?.addWritten($0) } }
+            dispatch(on: writerQueue) { try committer.materialize(range, progress: { progress?.addWritten($0) }, durable: durable) }
         }
         if let sink {
             let generator = CodeGenerator(
                 permutation: store.permutation(gtin: gtin, serialLength: order.serialLength), signer: signer,
                 template: template, gtin: gtin, skipped: Set(order.skipped), format: format, sink: sink,
-                progress: progress)
+                progress: progress, durable: durable)
             let total = order.rangeEnd - order.rangeStart
             let shards = UInt64(min(shardCount, max(1, Int(total / UInt64(Self.chunkSize)))))
-            for shard in 0..<shards {
-                let from = order.rangeStart + total * shard / shards
-                let to = order.rangeStart + total * (shard + 1) / shards
-                dispatch(on: queues[Int(shard)]) { try generator.run(from: from, to: to) }
+            if durable != nil {
+                // Shards take the writer's chunks in turn (shard s: chunks s, s + shards,
+                // ...), so each waits only for the chunk the writer has just passed; with
+                // one contiguous part each, the second would idle until the writer
+                // reached the middle of the range.
+                let chunk = UInt64(Self.chunkSize), start = order.rangeStart, end = order.rangeEnd
+                let chunks = (total + chunk - 1) / chunk
+                for shard in 0..<shards {
+                    dispatch(on: queues[Int(shard)]) {
+                        for index in stride(from: shard, to: chunks, by: Int(shards)) {
+                            let from = start + index * chunk
+                            try generator.run(from: from, to: min(end, from + chunk))
+                        }
+                    }
+                }
+            } else {
+                for shard in 0..<shards {
+                    let from = order.rangeStart + total * shard / shards
+                    let to = order.rangeStart + total * (shard + 1) / shards
+                    dispatch(on: queues[Int(shard)]) { try generator.run(from: from, to: to) }
+                }
             }
         }
         group.wait()

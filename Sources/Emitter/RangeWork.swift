@@ -14,6 +14,9 @@ struct CodeGenerator: Sendable {
     let format: CodeListFormat
     let sink: any CodeSink
     let progress: EmissionProgress?
+    /// When the records are being written meanwhile: a block is handed to the sink
+    /// only once its records are synced.
+    var durable: DurableFrontier? = nil
 
     func run(from start: UInt64, to end: UInt64) throws {
         let serialLength = template.serialLength
@@ -53,6 +56,7 @@ struct CodeGenerator: Sendable {
                 format.append(code: UnsafeBufferPointer(start: code, count: cisLength + suffixLength + tailLength), to: &block)
                 generated += 1
             }
+            try durable?.wait(until: chunkEnd)
             try sink.consume(block)
             block.removeAll(keepingCapacity: true)
             progress?.addGenerated(generated)

@@ -3,9 +3,11 @@ import Foundation
 
 /// The JSON file that holds a ``KeyRing``, kept outside the code and outside git.
 ///
-/// A fresh data folder creates one with mode 0600 (created with that mode, so there is
-/// no moment when it is readable by others). Rotation writes a new file next to the old
-/// one and renames it over, so a crash leaves either the old or the new ring, whole.
+/// A new store creates one with mode 0600 (created with that mode, so there is no
+/// moment when it is readable by others), never over an existing file. Rotation writes
+/// a new file next to the old one and renames it over, so a crash leaves either the old
+/// or the new ring, whole (see ``SecretFile``). The store remembers the ring's
+/// ``KeyFingerprint`` and refuses a key file that does not match it.
 public enum KeyFile {
     struct Contents: Codable {
         struct Key: Codable {
@@ -19,15 +21,28 @@ public enum KeyFile {
         var keys: [Key]
     }
 
-    /// Loads the key ring at `path`, creating a new one (with one fresh key) if there is
-    /// no file yet.
-    public static func loadOrCreate(at path: String) throws(MarkingError) -> KeyRing {
-        if FileManager.default.fileExists(atPath: path) { return try load(at: path) }
+    /// Creates a key file at `path` with one fresh key and returns its ring. Never
+    /// replaces a file: a key file already at `path` is an error. The store calls this
+    /// only for a new store, under the store's lock (see ``MarkingStore``).
+    public static func create(at path: String) throws(MarkingError) -> KeyRing {
         let contents = Contents(
             version: 1, activeKeyID: "K001", serialSecret: randomSecret(),
             keys: [.init(id: "K001", secret: randomSecret(), createdAt: timestamp())])
-        try write(contents, to: path)
+        try write(contents, to: path, mode: .create)
         return try ring(from: contents, path: path)
+    }
+
+    /// Loads the key ring at `path`, creating one if there is no file yet: for tools and
+    /// tests. A store never calls it: it creates keys only for a new store.
+    public static func loadOrCreate(at path: String) throws(MarkingError) -> KeyRing {
+        if exists(at: path) { return try load(at: path) }
+        return try create(at: path)
+    }
+
+    /// Whether there is a file (or anything else) at `path`.
+    public static func exists(at path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
     }
 
     /// Loads the key ring at `path`. A missing, unreadable or malformed file is an
@@ -53,7 +68,7 @@ public enum KeyFile {
         guard number <= 999 else { throw MarkingError(.keyFile, "key file \(path) already holds 999 keys") }
         contents.keys.append(.init(id: id, secret: randomSecret(), createdAt: timestamp()))
         contents.activeKeyID = id
-        try write(contents, to: path)
+        try write(contents, to: path, mode: .replace)
         return id
     }
 
@@ -97,24 +112,16 @@ public enum KeyFile {
         return KeyRing(activeKeyID: contents.activeKeyID, tailKeys: keys, serialSecret: SymmetricKey(data: serial))
     }
 
-    private static func write(_ contents: Contents, to path: String) throws(MarkingError) {
+    private static func write(_ contents: Contents, to path: String, mode: SecretFile.Mode) throws(MarkingError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(contents) else {
             throw MarkingError(.keyFile, "cannot encode key file \(path)")
         }
-        let temporary = path + ".new"
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw MarkingError(.keyFile, "cannot create key file \(path): \(String(cString: strerror(errno)))")
-        }
-        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == data.count, synced == 0, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw MarkingError(.keyFile, "cannot write key file \(path): \(String(cString: strerror(errno)))")
+        do {
+            try SecretFile.write(Array(data), to: path, mode: mode)
+        } catch {
+            throw MarkingError(.keyFile, "cannot write key file \(path): \(error.message)")
         }
     }
 

@@ -19,6 +19,12 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let serialTaken: Code = "serial.taken"
         public static let serialSpaceExhausted: Code = "serial.space_exhausted"
         public static let keyFile: Code = "keys.file"
+        /// The store holds a registry but its key file is not there.
+        public static let keyFileMissing: Code = "keys.missing"
+        /// The key file is not the one the store was created with (nor a rotation of it).
+        public static let keyMismatch: Code = "keys.mismatch"
+        /// A secret file (key ring, admin token) could not be written durably.
+        public static let fileWrite: Code = "file.write"
         public static let unknownKey: Code = "keys.unknown"
         public static let store: Code = "store.failure"
         public static let dataFolder: Code = "store.data_folder"
@@ -34,6 +40,10 @@ public struct MarkingError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let malformedChangeset: Code = "changeset.malformed"
         /// The replicated log no longer holds changesets this store needs.
         public static let logTrimmed: Code = "log.trimmed"
+        /// The replicated log cannot take or give changesets for now (its NATS servers
+        /// are electing a new stream leader, or none is reachable): nothing was written,
+        /// and the same request may succeed in a moment.
+        public static let logUnavailable: Code = "log.unavailable"
     }
 
     /// The field of a command that is wrong, and the stable code of what is wrong

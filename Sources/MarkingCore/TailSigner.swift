@@ -50,6 +50,10 @@ public enum TailVerification: String, Sendable {
     case unknownKey
     /// The code was given without a tail (CIS only), so nothing could be verified.
     case noTail
+    /// The code was given without the tail its template carries: a known CIS whose
+    /// tail was cut off (or never printed). Whether it is genuine cannot be told, so it
+    /// is not reported genuine: a CIS alone is easy to copy from any package.
+    case missing
 }
 
 /// A ``TailSigner`` bound to one key: the per-code inner loop of emission and download.

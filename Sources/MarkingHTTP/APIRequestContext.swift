@@ -15,13 +15,6 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// Names the caller of a request that carries no `Authorization` header (a web
-    /// page whose session holds the token), so the audit trail records the call as
-    /// that participant's rather than the public's.
-    public func attributeAudit(to secret: BearerSecret) {
-        auditNote.secret = secret
-    }
-
     /// The client's IP as text, `unknown` when the connection has no address.
     var clientIP: String {
         remoteAddress?.ipAddress ?? "unknown"

@@ -1,4 +1,5 @@
 import Foundation
+import MarkingCore
 
 /// The administrator's bearer token: from `MARKING_ADMIN_TOKEN`, or generated on first
 /// start into `DATA/admin-token` (mode 0600) and read from there afterwards.
@@ -41,13 +42,12 @@ public struct AdminToken: Sendable {
             return AdminToken(secret: secret, source: .file(path: path, created: false))
         }
         let secret = BearerSecret.generate().text
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw AdminTokenError("cannot create the admin token file \(path)") }
-        defer { close(descriptor) }
-        let bytes = Array((secret + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw AdminTokenError("cannot write the admin token file \(path)")
+        do {
+            // Written whole and synced, folder included, and never over a file another
+            // process just created (see ``SecretFile``).
+            try SecretFile.write(Array((secret + "\n").utf8), to: path, mode: .create)
+        } catch {
+            throw AdminTokenError("cannot create the admin token file \(path): \(error.message)")
         }
         return AdminToken(secret: secret, source: .file(path: path, created: true))
     }

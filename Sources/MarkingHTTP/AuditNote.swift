@@ -5,14 +5,6 @@ import Synchronization
 /// context, so a note set by the route reaches the middleware that records the call.
 final class AuditNote: Sendable {
     private let codes = Mutex<Int?>(nil)
-    private let holder = Mutex<BearerSecret?>(nil)
-
-    /// The token of a caller that did not send it in `Authorization`: the web
-    /// application's session keeps it server-side and names it here.
-    var secret: BearerSecret? {
-        get { holder.withLock { $0 } }
-        set { holder.withLock { $0 = newValue } }
-    }
 
     /// How many codes the call carried or produced, when known.
     var count: Int? {

@@ -1,14 +1,20 @@
-import Dispatch
 import Foundation
 import MarkingCore
 import Synchronization
 
 /// The audit trail in the store's `audit` column family.
 ///
-/// Keys are the time in milliseconds and a per-process sequence, so a scan by key is
-/// a scan by time (key layout in MarkingCore's `AuditStorage.swift`); values are
-/// ``AuditEntry`` JSON. Writes go to the store workers without being awaited: a
-/// request never waits for its own audit line.
+/// Keys are the time in milliseconds and a sequence, so a scan by key is a scan by
+/// time (key layout in MarkingCore's `AuditStorage.swift`); values are ``AuditEntry``
+/// JSON. The caller is resolved when the call arrives (a participant that revokes its
+/// own token is recorded as itself).
+///
+/// Durability (see ``AuditMiddleware``): a mutation's line is written in the changeset
+/// of the mutation itself (``MarkingCore/AuditAttachment``), so both are synced
+/// together and, in a cluster, appended to the log together; every other line but a
+/// public check's is synced before its answer is sent (``AuditWriter/write(_:)``);
+/// public checks' lines are synced in groups at most ``AuditWriter/gatherDelay``
+/// after their answer.
 public final class AuditTrail: Sendable {
     /// The most entries one read returns; the rest comes through its `next` cursor.
     public static let pageLimit = 10_000
@@ -17,20 +23,30 @@ public final class AuditTrail: Sendable {
     private let tokens: TokenRegistry
     private let admin: AdminToken
     private let workers: StoreWorkers
-    private let sequence = Atomic<UInt64>(0)
-    /// Lines recorded and not yet written, and whether a flush is queued for them.
-    private let pending = Mutex<(lines: [Pending], scheduled: Bool)>(([], false))
+    private let writer: AuditWriter
+    /// The line sequence: a random prefix per process in the high 24 bits, so two
+    /// replicas (or two runs) writing in the same millisecond never share a key.
+    private let sequence = Atomic<UInt64>(UInt64.random(in: 0..<(1 << 24)) << 40)
 
     init(store: MarkingStore, tokens: TokenRegistry, admin: AdminToken, workers: StoreWorkers) {
         self.store = store
         self.tokens = tokens
         self.admin = admin
         self.workers = workers
+        writer = AuditWriter(store: store)
     }
 
-    /// What the middleware knows about a finished call.
+    /// Who made a call, as the trail records it (its `actor` and `participant`).
+    enum Performer: Sendable, Equatable {
+        case admin
+        case participant(UInt32)
+        /// No token, or one that is not valid.
+        case `public`
+    }
+
+    /// What the trail knows about a finished call.
     struct Call: Sendable {
-        var secret: BearerSecret?
+        var performer: Performer = .public
         var ip: String
         var method: String
         var route: String
@@ -38,71 +54,69 @@ public final class AuditTrail: Sendable {
         var count: Int?
     }
 
-    /// How long the first line of a batch waits for the lines after it.
-    ///
-    /// Every public check is audited: at thousands of checks a second, a flush queued
-    /// the moment a line arrives wakes a worker thread and writes a WAL record for a
-    /// handful of lines, and that wake-up and write cost as much server CPU as the
-    /// check itself. Waiting 10 ms gathers a hundred lines or more into one write; a
-    /// line still reaches the store within moments of its call, and nothing waits for it.
-    static let batchDelay = DispatchTimeInterval.milliseconds(10)
-
-    /// Records `call` in the background: the token is resolved to its participant and
-    /// the entry written on the workers; failures lose the line, never the request.
-    ///
-    /// Lines are queued and written in batches: the first line queued schedules one
-    /// write on the workers ``batchDelay`` later, and every line queued before that
-    /// write runs goes into its one write batch. ``writePending()`` writes them at once.
-    func record(_ call: Call) {
-        let line = Pending(call: call, ms: UInt64(Date().timeIntervalSince1970 * 1000), seq: sequence.add(1, ordering: .relaxed).newValue)
-        let schedule = pending.withLock { state -> Bool in
-            state.lines.append(line)
-            guard !state.scheduled else { return false }
-            state.scheduled = true
-            return true
-        }
-        if schedule { workers.submit(after: Self.batchDelay) { self.writePending() } }
-    }
-
-    /// A recorded call waiting to be written.
-    private struct Pending: Sendable {
-        var call: Call
+    /// A position in the trail, taken when the call arrives.
+    struct Key: Sendable {
         var ms: UInt64
-        var seq: UInt64
+        var sequence: UInt64
     }
 
-    /// Writes every line recorded so far in one batch, now rather than at the end of
-    /// its batch delay: before the store closes, and before reading the trail back
-    /// where every call made must be in it. Blocking.
-    public func writePending() {
-        let lines = pending.withLock { state -> [Pending] in
-            state.scheduled = false
-            defer { state.lines = [] }
-            return state.lines
-        }
-        // A delayed write that finds nothing left must not touch the store: it may
-        // already be closed.
-        guard !lines.isEmpty else { return }
-        var entries: [(ms: UInt64, seq: UInt64, value: [UInt8])] = []
-        entries.reserveCapacity(lines.count)
-        for line in lines {
-            var entry = AuditEntry(
-                time: JSONAnswer.timestamp(line.ms), ms: line.ms, actor: "public", participant: nil, ip: line.call.ip,
-                method: line.call.method, route: line.call.route, status: line.call.status, count: line.call.count)
-            if let secret = line.call.secret {
-                if admin.matches(secret) {
-                    entry.actor = "admin"
-                } else if let token = try? tokens.resolve(secret) {
-                    entry.actor = "participant"
-                    entry.participant = token.participant
-                }
-            }
-            entries.append((line.ms, line.seq, Array(buffer: entry.json)))
-        }
-        _ = try? store.committer.commit(.buffered) { changeset in
-            for entry in entries { changeset.putAuditLine(ms: entry.ms, sequence: entry.seq, entry.value) }
-        }
+    /// The next position, at the present time.
+    func nextKey() -> Key {
+        Key(ms: UInt64(Date().timeIntervalSince1970 * 1000), sequence: sequence.add(1, ordering: .relaxed).newValue)
     }
+
+    /// Who makes a call carrying `secret`, resolved now (a token read on the
+    /// workers); an unknown or revoked token is `public`.
+    func performer(of secret: BearerSecret?) async -> Performer {
+        guard let secret else { return .public }
+        if admin.matches(secret) { return .admin }
+        let tokens = self.tokens
+        guard let token = try? await workers.run({ try tokens.resolve(secret) }) else { return .public }
+        return .participant(token.participant)
+    }
+
+    /// The stored bytes of `call`'s line at `key`.
+    func line(_ call: Call, at key: Key) -> [UInt8] {
+        var entry = AuditEntry(
+            time: JSONAnswer.timestamp(key.ms), ms: key.ms, actor: "public", participant: nil, ip: call.ip, method: call.method,
+            route: call.route, status: call.status, count: call.count)
+        switch call.performer {
+        case .admin: entry.actor = "admin"
+        case .participant(let id):
+            entry.actor = "participant"
+            entry.participant = id
+        case .public: break
+        }
+        return Array(buffer: entry.json)
+    }
+
+    /// Records a public check: queued, written with the checks around it, not awaited.
+    func record(_ call: Call) {
+        let key = nextKey()
+        writer.enqueue(AuditWriter.Line(ms: key.ms, sequence: key.sequence, bytes: line(call, at: key)))
+    }
+
+    /// Writes `call`'s line at `key` and returns once it is synced, unless `committed`
+    /// (the line a mutation's changeset already carried) is that very line.
+    func settle(_ call: Call, at key: Key, committed: [UInt8]?) async throws(MarkingError) {
+        let bytes = line(call, at: key)
+        guard bytes != committed else { return }
+        try await writer.write(AuditWriter.Line(ms: key.ms, sequence: key.sequence, bytes: bytes))
+    }
+
+    /// Blocks until every line recorded so far is written: before the store closes,
+    /// and before reading the trail back where every call made must be in it.
+    public func writePending() {
+        writer.flush()
+    }
+
+    /// Writes what is queued and stops the writer; call before the store closes.
+    func close() {
+        writer.close()
+    }
+
+    /// Audit lines lost because the store refused to write them.
+    public var lostLines: Int { writer.lost.load(ordering: .relaxed) }
 
     /// One page of entries.
     public struct Page: Codable, Sendable {

@@ -25,10 +25,11 @@ struct CodeRoutes {
         var elementString: String
         var gtin: String
         var serial: String
-        /// Known to the store and, when a tail was scanned, carrying the right one.
+        /// Known to the store and carrying the right tail (`false` for a CIS scanned without its tail).
         var genuine: Bool
         var known: Bool
-        /// `valid`, `invalid`, `unknownKey` or `noTail` (a CIS scanned alone).
+        /// `valid`, `invalid`, `unknownKey`, `missing` (a known CIS scanned without its tail)
+        /// or `noTail` (an unknown CIS scanned alone).
         var tail: String
         /// The stable code of why the code is not genuine, when it is not.
         var problem: String?
@@ -45,6 +46,13 @@ struct CodeRoutes {
         var lastDocument: LastDocument?
         /// The product card of the GTIN, for a known code whose GTIN has one; never its owner.
         var product: ProductRoutes.ProductAnswer?
+    }
+
+    /// A group package's label as the public sees it: its CIS, without the tail it may
+    /// have been stored with (packages aggregated before labels were stored as the CIS).
+    static func publicLabel(_ package: PackageRecord, parser: CodeParser) -> String {
+        guard package.kind == .group, let code = try? parser.parse(package.label) else { return package.label }
+        return MarkingCode(cis: code.cis).humanReadable
     }
 
     /// A package around a code, as the public sees it: label and kind, no owner.
@@ -150,7 +158,7 @@ struct CodeRoutes {
             answer.emittedAt = JSONAnswer.timestamp(record.emittedAt)
             answer.product = try service.products.product(code.cis.gtin).map { ProductRoutes.ProductAnswer($0, showOwner: false) }
             if record.parent != 0, let trace = try service.jobs.trace(code) {
-                answer.packages = trace.packages.map { PackageAnswer(label: $0.label, kind: $0.kind.rawValue) }
+                answer.packages = trace.packages.map { PackageAnswer(label: CodeRoutes.publicLabel($0, parser: store.parser), kind: $0.kind.rawValue) }
             }
             if let caller, caller == .admin || caller.participantID == record.owner {
                 answer.owner = record.owner

@@ -52,7 +52,9 @@ struct DocumentRoutes {
             var total: Int
         }
 
-        init(_ document: Document, progress: JobProgress? = nil) {
+        /// `showsParties`: the admin sees whose codes were refused and which shipment
+        /// holds them; a participant sees the refusals without them.
+        init(_ document: Document, progress: JobProgress? = nil, showsParties: Bool = false) {
             id = document.id
             type = document.type.rawValue
             participant = document.participant
@@ -69,7 +71,7 @@ struct DocumentRoutes {
             lines = document.lines
             applied = document.applied
             refusals = Dictionary(uniqueKeysWithValues: document.refusals.map { ($0.key.rawValue, $0.value) })
-            firstRefused = document.firstRefused
+            firstRefused = showsParties ? document.firstRefused : document.firstRefused.map(\.forParticipant)
             createdAt = JSONAnswer.timestamp(document.createdAt)
             finishedAt = document.finishedAt.map(JSONAnswer.timestamp)
             acceptedAt = document.acceptedAt.map(JSONAnswer.timestamp)
@@ -86,7 +88,7 @@ struct DocumentRoutes {
             let caller = try await service.caller(of: request)
             let id: UInt64 = try context.parameters.number("id")
             let (document, progress) = try await service.visibleDocument(id, to: caller)
-            return try JSONAnswer.response(DocumentAnswer(document, progress: progress))
+            return try JSONAnswer.response(DocumentAnswer(document, progress: progress, showsParties: caller == .admin))
         }
         group.post("documents/{id}/accept") { request, context in try await answer(request, context, accepting: true) }
         group.post("documents/{id}/reject") { request, context in try await answer(request, context, accepting: false) }

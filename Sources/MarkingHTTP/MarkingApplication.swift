@@ -6,13 +6,14 @@ import NIOCore
 /// `buildApplication` for `marking-server serve`.
 public enum MarkingApplication {
     /// The routes, all under `/api/v1`, behind the problem middleware; `pages` adds
-    /// the web application's routes beside them (outside `/api/v1`).
+    /// the web application's routes beside them (outside `/api/v1`), whose
+    /// `sessions` name a page's caller to the audit trail.
     public static func buildRouter(
-        service: MarkingService, pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil
+        service: MarkingService, pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil, sessions: (any PageSessions)? = nil
     ) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: service.metrics))
-        router.add(middleware: AuditMiddleware(trail: service.audit))
+        router.add(middleware: AuditMiddleware(trail: service.audit, sessions: sessions))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: RegistrySequenceMiddleware(service: service))
         let api = router.group("api/v1")
@@ -44,7 +45,8 @@ public enum MarkingApplication {
             guard case .admin = try await service.caller(of: request) else { throw Problem(.auth.adminOnly) }
             let store = service.store
             let (sequence, digest) = try await service.blocking { try store.digestAtSequence() }
-            return try JSONAnswer.response(RegistryDigest(node: service.replication?.node, sequence: sequence, digest: digest))
+            return try JSONAnswer.response(
+                RegistryDigest(node: service.replication?.node, sequence: sequence, digest: digest, keyFingerprint: store.keyFingerprint.digest))
         }
         ParticipantRoutes(service: service).add(to: api)
         CodeRoutes(service: service).add(to: api)
@@ -76,11 +78,11 @@ public enum MarkingApplication {
     /// `idleTimeout` is closed (``IdleConnectionHandler``).
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
-        pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil,
+        pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil, sessions: (any PageSessions)? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: buildRouter(service: service, pages: pages),
+            router: buildRouter(service: service, pages: pages, sessions: sessions),
             // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
             // never sees the checks answered in the pipeline.
             server: .http1(configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout))),
@@ -122,6 +124,9 @@ struct RegistryDigest: Codable, Sendable {
     var node: String?
     var sequence: UInt64
     var digest: String
+    /// A hash of the replica's key ring (``MarkingCore/KeyFingerprint/digest``), never
+    /// the keys: replicas whose rings differ read each other's codes as forged.
+    var keyFingerprint: String
 }
 
 /// What `GET /health` shows of a replica's place in its cluster.

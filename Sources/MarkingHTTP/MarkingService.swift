@@ -63,8 +63,8 @@ public final class MarkingService: Sendable {
     /// once the server has stopped.
     public func close() {
         jobWorkers.drain()
-        audit.writePending()
         workers.drain()
+        audit.close()
         store.close()
     }
 

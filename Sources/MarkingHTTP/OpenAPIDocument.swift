@@ -125,7 +125,7 @@ paths:
         "403": {$ref: "#/components/responses/Problem"}
   /registry/digest:
     get:
-      summary: "The SHA-256 digest of the whole registry at `sequence` (admin): replicas that converged share it (`marking-server cluster verify`)."
+      summary: "The SHA-256 digest of the whole registry at `sequence` (admin): replicas that converged share it (`marking-server cluster verify`). `keyFingerprint` is a hash of the replica's key ring (never the keys): every replica must show the same."
       security: [{bearer: []}]
       responses:
         "200": {$ref: "#/components/responses/JSON"}

@@ -108,8 +108,9 @@ struct OrderRoutes {
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
         else { throw Problem(.auth.role) }
         let input = try await OrderInput.decode(from: request)
+        // Set before the order commits: its audit line goes in the order's changeset.
+        context.auditNote.count = input.quantity
         let order = try await service.placeOrder(input, by: participant)
-        context.auditNote.count = order.quantity
         return try JSONAnswer.response(
             OrderAnswer(order, catalog: service.store.catalog), status: .created,
             headers: [.location: "/api/v1/orders/\(order.id)"])
@@ -128,6 +129,8 @@ struct OrderRoutes {
         guard let format = CodeListFormat(rawValue: formatName) else {
             throw Problem(.request.parameter, detail: "format '\(formatName)' is unknown; use text, csv or ndjson", pointer: "format")
         }
+        // The download is audited (its line synced before the codes go out) with how many codes it hands out.
+        context.auditNote.count = order.quantity
         return try service.codeDownload(order, format: format)
     }
 }

@@ -42,15 +42,16 @@ struct PackageRoutes {
             guard let raw = context.parameters.get("label") else { throw Problem(.codes.empty) }
             let label = String(decoding: PercentDecoding.bytes(raw), as: UTF8.self)
             let jobs = service.jobs
-            let found = try await service.blocking { () throws(MarkingError) -> (PackageContents, String?)? in
-                guard let contents = try jobs.contents(of: label) else { return nil }
-                let parent = contents.package.parent == 0 ? nil : try jobs.package(id: contents.package.parent)?.label
-                return (contents, parent)
-            }
-            guard let (contents, parent) = found else {
+            // One point read, then the caller is authorized, and only then is the tree
+            // walked: a stranger's request never costs a walk of a large pallet.
+            guard let record = try await service.blocking({ () throws -> PackageRecord? in try jobs.package(labelled: label) }) else {
                 throw Problem(.documents.unknownPackage, detail: "no package is registered under '\(label)'")
             }
-            try caller.requireAdminOrSelf(contents.package.owner)
+            try caller.requireAdminOrSelf(record.owner)
+            let (contents, parent) = try await service.blocking { () throws -> (PackageContents, String?) in
+                let parent = record.parent == 0 ? nil : try jobs.package(id: record.parent)?.label
+                return (try jobs.contents(of: record), parent)
+            }
             let package = contents.package
             return try JSONAnswer.response(PackageAnswer(
                 label: package.label, kind: package.kind.rawValue, owner: package.owner, parent: parent,

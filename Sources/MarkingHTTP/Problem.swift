@@ -51,8 +51,13 @@ public struct Problem: Error, Sendable, Equatable {
     /// The engine's error, with its stable code; `pointer` names the field it came from.
     public init(_ error: MarkingError, pointer: String? = nil) {
         let code = Code.answering(error.code.rawValue)
-        self.init(code, detail: error.message, errors: pointer.map { [FieldError(pointer: $0, code: code)] } ?? [])
+        self.init(
+            code, detail: error.message, errors: pointer.map { [FieldError(pointer: $0, code: code)] } ?? [],
+            retryAfter: code.status == .serviceUnavailable ? Self.unavailableRetrySeconds : nil)
     }
+
+    /// What a 503 from the engine (its log electing a leader) asks a client to wait.
+    public static let unavailableRetrySeconds = 1
 
     /// A code that could not be read, with where reading stopped.
     public init(_ error: CodeFormatError, pointer: String? = nil) {

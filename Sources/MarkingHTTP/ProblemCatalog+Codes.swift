@@ -34,6 +34,11 @@ extension ProblemCatalog {
             kk: ("Кодтар саны жарамсыз", "Бір сұрауда 1-ден 1000-ға дейін код болады."),
             ru: ("Недопустимое число кодов", "Один запрос содержит от 1 до 1000 кодов."),
             en: ("Wrong number of codes", "One call holds 1 to 1000 codes."))
+        public let tailMissing = Problem.Code(
+            "codes.tail_missing", .unprocessableContent,
+            kk: ("Крипто-құйрық жоқ", "Код крипто-құйрықсыз жіберілді: оның түпнұсқалығын анықтау мүмкін емес."),
+            ru: ("Нет криптохвоста", "Код передан без криптохвоста: подлинность кода установить нельзя."),
+            en: ("Crypto tail missing", "The code was sent without its crypto tail: whether it is genuine cannot be told."))
         public let empty = Problem.Code(CodeFormatError.Code.empty, .unreadable)
         public let tooLong = Problem.Code(CodeFormatError.Code.tooLong, .unreadable)
         public let expectedAI = Problem.Code(CodeFormatError.Code.expectedAI, .unreadable)

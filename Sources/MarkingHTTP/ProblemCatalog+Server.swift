@@ -18,7 +18,8 @@ extension ProblemCatalog.Entry {
 extension ProblemCatalog {
     /// Failures of the server itself, all answered as one 500 `internal.error` text (the
     /// store, its data folder, the key file, a changeset that cannot be read, any error
-    /// no route turned into a problem), and a replica behind the sequence asked for (503).
+    /// no route turned into a problem), and two 503s with `Retry-After`: a replica behind
+    /// the sequence asked for, and a replicated log electing a leader.
     ///
     /// Each code is declared here once with its status and texts; ``ProblemCatalog``
     /// reads them from this value's stored properties, so it knows a code by its wire
@@ -28,6 +29,11 @@ extension ProblemCatalog {
         public let dataFolder = Problem.Code(MarkingError.Code.dataFolder, .storeFailure)
         public let keyFile = Problem.Code(MarkingError.Code.keyFile, .storeFailure)
         public let unknownKey = Problem.Code(MarkingError.Code.unknownKey, .storeFailure)
+        /// The store's key file is missing or another (the store refuses to open).
+        public let keyFileMissing = Problem.Code(MarkingError.Code.keyFileMissing, .storeFailure)
+        public let keyMismatch = Problem.Code(MarkingError.Code.keyMismatch, .storeFailure)
+        /// A secret file (key ring, admin token) could not be written durably.
+        public let fileWrite = Problem.Code(MarkingError.Code.fileWrite, .storeFailure)
         public let malformedChangeset = Problem.Code(MarkingError.Code.malformedChangeset, .storeFailure)
         /// The log was trimmed past this replica's position: an operator starts it from a checkpoint.
         public let logTrimmed = Problem.Code(MarkingError.Code.logTrimmed, .storeFailure)
@@ -38,6 +44,13 @@ extension ProblemCatalog {
             kk: ("Реплика әлі жаңартылмаған", "Бұл реплика сұралған тізбек нөміріне дейін тізілімді әлі қолданбаған. Кейінірек қайталаңыз немесе басқа репликаға сұрау жіберіңіз."),
             ru: ("Реплика ещё не обновлена", "Эта реплика ещё не применила реестр до запрошенного номера последовательности. Повторите позже или обратитесь к другой реплике."),
             en: ("The replica is behind", "This replica has not yet applied the registry up to the sequence asked for. Retry later, or ask another replica."))
+        /// The replicated log is electing a leader or out of reach: nothing was written;
+        /// 503 with `Retry-After`, since the same request succeeds once it is back.
+        public let logUnavailable = Problem.Code(
+            MarkingError.Code.logUnavailable, .serviceUnavailable,
+            kk: ("Тізілім журналы уақытша қолжетімсіз", "Реплицияланған журнал жаңа көшбасшыны сайлап жатыр немесе қолжетімсіз. Ештеңе жазылмады; Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
+            ru: ("Журнал реестра временно недоступен", "Реплицируемый журнал выбирает нового лидера или недоступен. Ничего не записано; повторите запрос через указанное в Retry-After число секунд."),
+            en: ("The registry's log is briefly unavailable", "The replicated log is electing a new leader or cannot be reached. Nothing was written; send the same request again after the seconds in Retry-After."))
         public let internalError = Problem.Code("internal.error", .storeFailure)
     }
 }

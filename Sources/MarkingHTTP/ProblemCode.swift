@@ -82,7 +82,11 @@ extension Problem.Code {
         if check.record == nil {
             self = .codes.unknown
         } else if !check.isGenuine {
-            self = check.tail == .unknownKey ? .server.unknownKey : .codes.tail
+            switch check.tail {
+            case .unknownKey: self = .server.unknownKey
+            case .missing: self = .codes.tailMissing
+            default: self = .codes.tail
+            }
         } else {
             return nil
         }

@@ -161,7 +161,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let uri = URI(held.request.path ?? "")
         var route = uri.path
         if let query = uri.query, !query.isEmpty { route += "?" + query }
-        service.audit.record(AuditTrail.Call(secret: nil, ip: clientIP, method: "GET", route: route, status: 200, count: nil))
+        service.audit.record(AuditTrail.Call(ip: clientIP, method: "GET", route: route, status: 200, count: nil))
         let elapsed = ContinuousClock.now - held.started
         recorders[held.route]?.record(nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return true

@@ -39,6 +39,17 @@ struct RegistryCheckpoints: Sendable {
         return Checkpoint(sequence: sequence, path: path)
     }
 
+    /// Removes all but the newest `count` checkpoints.
+    func prune(keeping count: Int) throws(MarkingError) {
+        for old in try list().checkpoints.dropLast(count) {
+            do {
+                try FileManager.default.removeItem(atPath: old.path)
+            } catch {
+                throw MarkingError(.store, "cannot remove old checkpoint \(old.path): \(error)")
+            }
+        }
+    }
+
     func list() throws(MarkingError) -> Listing {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let checkpoints = names.compactMap(UInt64.init).sorted().map { Checkpoint(sequence: $0, path: folder + "/\($0)") }

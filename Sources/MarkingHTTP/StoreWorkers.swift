@@ -1,4 +1,5 @@
 import Dispatch
+import MarkingCore
 
 /// Runs blocking store work (RocksDB reads and synced writes, emissions) on a
 /// concurrent Dispatch queue, off the NIO event loops, and resumes the caller's task
@@ -11,10 +12,15 @@ public struct StoreWorkers: Sendable {
     }
 
     /// Runs `body` on the worker queue and returns what it returns or throws.
+    /// The audit line of the calling task (``AuditAttachment/current``) stays bound
+    /// while `body` runs, so a changeset `body` commits carries it.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let attachment = AuditAttachment.current
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try body() })
+                AuditAttachment.$current.withValue(attachment) {
+                    continuation.resume(with: Result { try body() })
+                }
             }
         }
     }
@@ -32,20 +38,30 @@ public struct StoreWorkers: Sendable {
     public func start<T: Sendable>(
         _ body: @escaping @Sendable (_ answer: (T) -> Void) throws -> Void, late: @escaping @Sendable (any Error) -> Void
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let attachment = AuditAttachment.current
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                var answered = false
-                do {
-                    try body { value in
-                        guard !answered else { return }
-                        answered = true
-                        continuation.resume(returning: value)
-                    }
-                    if !answered { continuation.resume(throwing: CancellationError()) }
-                } catch {
-                    if answered { late(error) } else { continuation.resume(throwing: error) }
+                AuditAttachment.$current.withValue(attachment) {
+                    run(body, answering: continuation, late: late)
                 }
             }
+        }
+    }
+
+    private func run<T: Sendable>(
+        _ body: @Sendable (_ answer: (T) -> Void) throws -> Void, answering continuation: CheckedContinuation<T, any Error>,
+        late: @Sendable (any Error) -> Void
+    ) {
+        var answered = false
+        do {
+            try body { value in
+                guard !answered else { return }
+                answered = true
+                continuation.resume(returning: value)
+            }
+            if !answered { continuation.resume(throwing: CancellationError()) }
+        } catch {
+            if answered { late(error) } else { continuation.resume(throwing: error) }
         }
     }
 }

@@ -65,7 +65,28 @@ public struct Refusal: Sendable, Codable, Hashable {
     public var line: Int
     public var code: String
     public var reason: RefusalReason
+    /// Why, in words. Never names another participant (see ``owner``): the submitter
+    /// reads it. A shipment it names is the submitter's own (only a code's owner ships it).
     public var detail: String
+    /// The participant that owns the refused code or package, when that is why it was
+    /// refused: shown to the admin only.
+    public var owner: UInt32?
+    /// The shipment that holds the refused code or package (the submitter's own).
+    public var shipment: UInt64?
+
+    public init(line: Int, code: String, reason: RefusalReason, detail: String, owner: UInt32? = nil, shipment: UInt64? = nil) {
+        self.line = line
+        self.code = code
+        self.reason = reason
+        self.detail = detail
+        self.owner = owner
+        self.shipment = shipment
+    }
+
+    /// The refusal as a participant sees it: without ``owner``.
+    public var forParticipant: Refusal {
+        Refusal(line: line, code: code, reason: reason, detail: detail, shipment: shipment)
+    }
 }
 
 /// A stored document: what was asked, and what came of it.

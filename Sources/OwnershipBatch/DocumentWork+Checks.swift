@@ -33,6 +33,9 @@ extension DocumentWork {
     struct CodeRefusal: Error {
         var reason: RefusalReason
         var detail: String
+        /// Whose the code is (for the admin only), or which shipment holds it.
+        var owner: UInt32? = nil
+        var shipment: UInt64? = nil
     }
 
     /// The record of `unit` when a document of `participant` may use its code (called
@@ -50,15 +53,17 @@ extension DocumentWork {
             return .failure(CodeRefusal(reason: .forgedCode, detail: "the crypto tail of \(what()) does not verify"))
         }
         guard record.owner == participant else {
-            return .failure(CodeRefusal(reason: .notOwner, detail: "\(what()) belongs to participant \(record.owner), not \(participant)"))
+            return .failure(CodeRefusal(reason: .notOwner, detail: "\(what()) belongs to another participant", owner: record.owner))
         }
         guard !record.flags.contains(.inShipment) else {
-            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what(), record.lastDocument)))
+            return .failure(CodeRefusal(reason: .inShipment, detail: inShipment(what(), record.lastDocument), shipment: record.lastDocument))
         }
         return .success(record)
     }
 
     /// The detail of an `IN_SHIPMENT` refusal: what is reserved, and by which document.
+    /// Naming it reveals nothing: only a code's owner ships it, and the owner check
+    /// comes first, so the shipment is the submitter's own document.
     static func inShipment(_ what: String, _ document: UInt64) -> String {
         "\(what) is in shipment document \(document), waiting for its receiver to accept or reject it"
     }
@@ -86,7 +91,7 @@ extension DocumentWork {
     /// What a status-change document makes of one code.
     enum Verdict {
         case change(CodeRecord)
-        case refuse(RefusalReason, String)
+        case refuse(RefusalReason, String, owner: UInt32? = nil, shipment: UInt64? = nil)
     }
 
     /// The per-code checks of a status-change document, duplicates aside: a value
@@ -103,7 +108,7 @@ extension DocumentWork {
             var record: CodeRecord
             switch DocumentWork.usableRecord(of: unit, "the code on line \(unit.line)", participant: participant, store: store) {
             case .success(let usable): record = usable
-            case .failure(let refusal): return .refuse(refusal.reason, refusal.detail)
+            case .failure(let refusal): return .refuse(refusal.reason, refusal.detail, owner: refusal.owner, shipment: refusal.shipment)
             }
             guard rule.allows(effect.type, record) else {
                 let needed = rule.from.map(\.name).sorted().joined(separator: " or ")

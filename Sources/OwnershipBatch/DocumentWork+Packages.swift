@@ -13,7 +13,7 @@ extension DocumentWork {
             switch Self.usableRecord(of: targetUnit, "the group package code \(target.record.label)", participant: document.participant, store: store) {
             case .success(let usable): record = usable
             case .failure(let refusal):
-                refuse(line: 0, refusal.reason, refusal.detail)
+                refuse(line: 0, refusal.reason, refusal.detail, owner: refusal.owner, shipment: refusal.shipment)
                 return
             }
             guard LifeCycle.allows(.aggregation, record) else {
@@ -22,11 +22,11 @@ extension DocumentWork {
             }
         }
         guard target.record.owner == document.participant else {
-            refuse(line: 0, .notOwner, "package \(target.record.label) belongs to participant \(target.record.owner)")
+            refuse(line: 0, .notOwner, "package \(target.record.label) belongs to another participant", owner: target.record.owner)
             return
         }
         if let shipment = target.record.shipment {
-            refuse(line: 0, .inShipment, Self.inShipment("package \(target.record.label)", shipment))
+            refuse(line: 0, .inShipment, Self.inShipment("package \(target.record.label)", shipment), shipment: shipment)
             return
         }
         var seen = DuplicateFinder(sorted: unitsAreOneSortedRun)

@@ -24,8 +24,8 @@ extension DocumentWork {
                     continue
                 }
                 switch checker.verdict(unit) {
-                case .refuse(let reason, let detail):
-                    refuse(line: unit.line, reason, detail)
+                case .refuse(let reason, let detail, let owner, let shipment):
+                    refuse(line: unit.line, reason, detail, owner: owner, shipment: shipment)
                 case .change(let record):
                     if refused.isEmpty { stage(unit.ref, record) }
                 }
@@ -82,8 +82,8 @@ extension DocumentWork {
                     continue
                 }
                 switch checker.verdict(unit) {
-                case .refuse(let reason, let detail):
-                    part.log.add(Refusal(line: unit.line, code: text(unit.line), reason: reason, detail: detail))
+                case .refuse(let reason, let detail, let owner, let shipment):
+                    part.log.add(Refusal(line: unit.line, code: text(unit.line), reason: reason, detail: detail, owner: owner, shipment: shipment))
                 case .change(let record):
                     guard part.log.isEmpty else { continue }
                     codes.put(unit.ref, record)

@@ -49,9 +49,9 @@ struct DocumentWork {
         self.command = command
     }
 
-    mutating func refuse(line: Int, _ reason: RefusalReason, _ detail: String) {
+    mutating func refuse(line: Int, _ reason: RefusalReason, _ detail: String, owner: UInt32? = nil, shipment: UInt64? = nil) {
         var log = RefusalLog(counts: refusalCounts, refused: refused)
-        log.add(Refusal(line: line, code: line > 0 ? lineText(line) : "", reason: reason, detail: detail))
+        log.add(Refusal(line: line, code: line > 0 ? lineText(line) : "", reason: reason, detail: detail, owner: owner, shipment: shipment))
         refusalCounts = log.counts
         refused = log.refused
     }
@@ -112,11 +112,11 @@ struct DocumentWork {
     /// unpacks it (disaggregation).
     mutating func takePackage(_ label: PackageLabel, _ package: PackageRecord, line: Int, type: DocumentType) throws(MarkingError) {
         guard package.owner == document.participant else {
-            refuse(line: line, .notOwner, "package \(package.label) belongs to participant \(package.owner)")
+            refuse(line: line, .notOwner, "package \(package.label) belongs to another participant", owner: package.owner)
             return
         }
         if let shipment = package.shipment {
-            refuse(line: line, .inShipment, Self.inShipment("package \(package.label)", shipment))
+            refuse(line: line, .inShipment, Self.inShipment("package \(package.label)", shipment), shipment: shipment)
             return
         }
         if type == .disaggregation {
@@ -180,8 +180,13 @@ struct DocumentWork {
 
     mutating func findTarget(_ text: String, kind requested: PackageKind?) throws(MarkingError) {
         let label: PackageLabel
+        // What the package is shown as: the SSCC, or the group package code's CIS. Never
+        // the text as sent: a group package's code carries its crypto tail, which the
+        // public (who sees the packages around a code) must not learn.
+        let display: String
         if let digits = try PackageLabel.sscc(from: Array(text.utf8)) {
             label = .sscc(digits)
+            display = "(00)\(digits)"
         } else {
             let code: MarkingCode
             do {
@@ -190,6 +195,7 @@ struct DocumentWork {
                 throw MarkingError(.store, "\(error)")
             }
             label = .code(store.ref(for: code.cis))
+            display = MarkingCode(cis: code.cis).humanReadable
             let tail: JobEngine.TailCheck = switch code.tailKind {
             case nil: .none
             case .shortMAC?: .short(JobEngine.TailCheck.pack((code.tail ?? "").utf8))
@@ -207,12 +213,10 @@ struct DocumentWork {
             target = (label, existing, false)
         } else {
             let id = try store.nextID(.package, in: &changeset)
-            let display = if case .sscc(let digits) = label { "(00)\(digits)" } else { text }
             let record = PackageRecord(
                 id: id, kind: kind, label: display, owner: document.participant, parent: 0, units: 0, packages: 0,
                 createdAt: MarkingStore.now())
             target = (label, record, true)
         }
     }
-
 }

@@ -32,6 +32,13 @@ extension JobEngine {
 
     /// A package and what it holds: its direct children and the units inside it at any depth.
     public func contents(of label: String) throws(MarkingError) -> PackageContents? {
+        guard let record = try package(labelled: label) else { return nil }
+        return try contents(of: record)
+    }
+
+    /// The package registered under `label` (an SSCC or a group package's code), or
+    /// `nil`: one point read, so a caller can be authorized before its tree is walked.
+    public func package(labelled label: String) throws(MarkingError) -> PackageRecord? {
         let line = Array(label.utf8)
         let packageLabel: PackageLabel
         switch parseLine(line[...]) {
@@ -39,8 +46,13 @@ extension JobEngine {
         case .code(let ref, _): packageLabel = .code(ref)
         case .malformed(let problem): throw MarkingError(.invalidInput, "cannot read package label: \(problem)")
         }
-        return try { () throws(MarkingError) -> PackageContents? in
-            guard let record = try packages.record(packageLabel) else { return nil }
+        return try packages.record(packageLabel)
+    }
+
+    /// What `record` holds: its direct children and the units inside it at any depth
+    /// (a walk of its whole tree).
+    public func contents(of record: PackageRecord) throws(MarkingError) -> PackageContents {
+        try { () throws(MarkingError) -> PackageContents in
             let children = try packages.children(of: record.id)
             var total = children.units.count
             var pending = children.packages
@@ -56,7 +68,6 @@ extension JobEngine {
                 totalUnits: total)
         }()
     }
-
 }
 
 

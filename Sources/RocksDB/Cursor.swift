@@ -25,7 +25,7 @@ public final class Cursor {
         fillCache: Bool = false
     ) throws {
         try database.retainHandles()
-        // No perf counters on this thread, as in `Database.ensureOpen()`.
+        // No perf counters on this thread, as in `Database.enter()`.
         rocksdb_set_perf_level(Int32(rocksdb_disable))
         self.database = database
         self.snapshot = snapshot

@@ -13,8 +13,9 @@ import Darwin
 /// writes, iterators and snapshots all synchronise inside the library. The only state
 /// this class adds is immutable after `init` (handles, option objects) plus an atomic
 /// `closed` flag, so sharing one instance across queues and tasks is safe; hence
-/// `@unchecked Sendable`. ``close()`` must not race with other calls on the instance;
-/// calls made after it throw ``DatabaseError/Code/closed``.
+/// `@unchecked Sendable`. ``close()`` waits for the calls in flight (a pinned read's
+/// body included) before it releases the handles; calls made after it throw
+/// ``DatabaseError/Code/closed``.
 public final class Database: @unchecked Sendable {
     let handle: OpaquePointer
     private let options: NativeOptions
@@ -25,6 +26,9 @@ public final class Database: @unchecked Sendable {
     private let syncedWrite: OpaquePointer
     private let bufferedWrite: OpaquePointer
     private let closed = Atomic<Bool>(false)
+    /// Calls using the C handles right now (``enter()`` to ``leave()``): ``close()``
+    /// waits for them, so a read in flight never touches freed handles.
+    private let inFlight = Atomic<Int>(0)
     /// Cursors and snapshots still alive, and whether the C handles are released. A
     /// cursor or snapshot that outlives ``close()`` keeps the handles until its own
     /// deinit, so closing never frees memory they still read.
@@ -81,9 +85,13 @@ public final class Database: @unchecked Sendable {
     /// still alive, when the last of them goes. Data written with `sync: false` is in
     /// the WAL, which RocksDB replays at the next open.
     public func close() {
-        guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+        guard closed.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else {
             return
         }
+        // A call either saw `closed` and turned back, or counted itself in before this
+        // load (both sequentially consistent): wait for those. They are point calls
+        // (reads, writes, a flush), never waits on other threads.
+        while inFlight.load(ordering: .sequentiallyConsistent) > 0 { sched_yield() }
         let releaseNow = lifetime.withLock { state -> Bool in
             guard state.live == 0, !state.released else { return false }
             state.released = true
@@ -138,11 +146,20 @@ public final class Database: @unchecked Sendable {
     /// thread-local access inside every comparison, which perf showed at ~8% of a
     /// million-record batch's memtable insert. Nothing reads those counters here. The
     /// level is per thread, so every entry point sets it; it is one thread-local store.
-    func ensureOpen() throws {
-        if closed.load(ordering: .relaxed) {
+    ///
+    /// Counts the call in flight until ``leave()``, which must follow (`defer`).
+    func enter() throws {
+        inFlight.add(1, ordering: .sequentiallyConsistent)
+        if closed.load(ordering: .sequentiallyConsistent) {
+            leave()
             throw DatabaseError(code: .closed, message: "the store is closed")
         }
         rocksdb_set_perf_level(Int32(rocksdb_disable))
+    }
+
+    /// Ends a call begun with ``enter()``.
+    func leave() {
+        inFlight.subtract(1, ordering: .sequentiallyConsistent)
     }
 
     // MARK: Reads
@@ -159,7 +176,8 @@ public final class Database: @unchecked Sendable {
         forKey key: [UInt8], in family: ColumnFamily, snapshot: Snapshot? = nil,
         _ body: (UnsafeRawBufferPointer?) throws -> R
     ) throws -> R {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         var error: UnsafeMutablePointer<CChar>?
         let pinned = try withReadOptions(snapshot) { readOptions in
             key.withUnsafeBytes { key in
@@ -185,7 +203,8 @@ public final class Database: @unchecked Sendable {
     public func withValueInMemory<R>(
         forKey key: [UInt8], in family: ColumnFamily, _ body: (UnsafeRawBufferPointer?) throws -> R
     ) throws -> R? {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         var error: UnsafeMutablePointer<CChar>?
         let pinned = key.withUnsafeBytes { key in
             rocksdb_get_pinned_cf(
@@ -215,7 +234,8 @@ public final class Database: @unchecked Sendable {
         _ keys: KeyList, in family: ColumnFamily, sorted: Bool = false, snapshot: Snapshot? = nil,
         _ body: (Int, UnsafeRawBufferPointer?) throws -> Void
     ) throws {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         let count = keys.count
         guard count > 0 else { return }
         var values = [OpaquePointer?](repeating: nil, count: count)
@@ -255,7 +275,8 @@ public final class Database: @unchecked Sendable {
     /// Applies `batch` atomically. With `sync: true` the WAL is fsynced before return,
     /// so the write survives a power loss; without it, it survives a process crash.
     public func write(_ batch: WriteBatch, sync: Bool) throws {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         var error: UnsafeMutablePointer<CChar>?
         rocksdb_write(handle, sync ? syncedWrite : bufferedWrite, batch.handle, &error)
         try DatabaseError.check(error, .write, "write of \(batch.count) entries failed")
@@ -265,7 +286,8 @@ public final class Database: @unchecked Sendable {
     public func put(_ key: [UInt8], _ value: [UInt8], in family: ColumnFamily, sync: Bool) throws {
         // Checked before the batch is built: after `close()` the family handle is freed,
         // and adding to a batch dereferences it.
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         let batch = WriteBatch()
         batch.put(key, value, in: family)
         try write(batch, sync: sync)
@@ -274,7 +296,8 @@ public final class Database: @unchecked Sendable {
     /// Makes every write so far durable by fsyncing the WAL: the cheap way to make many
     /// unsynced batches durable at once before acknowledging them.
     public func syncWAL() throws {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         var error: UnsafeMutablePointer<CChar>?
         rocksdb_flush_wal(handle, 1, &error)
         try DatabaseError.check(error, .maintenance, "WAL sync failed")
@@ -284,7 +307,8 @@ public final class Database: @unchecked Sendable {
 
     /// Writes the memtables of `family` to SST files and waits for it.
     public func flush(_ family: ColumnFamily) throws {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         let flushOptions = rocksdb_flushoptions_create()
         defer { rocksdb_flushoptions_destroy(flushOptions) }
         rocksdb_flushoptions_set_wait(flushOptions, 1)
@@ -300,7 +324,8 @@ public final class Database: @unchecked Sendable {
     /// upper levels' LZ4 instead of the bottommost ZSTD, and sorted appends (emission)
     /// produce exactly such files, so a compacted store would not be at rest.
     public func compact(_ family: ColumnFamily) throws {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         let options = rocksdb_compactoptions_create()
         defer { rocksdb_compactoptions_destroy(options) }
         rocksdb_compactoptions_set_bottommost_level_compaction(options, Self.bottommostForceOptimized)
@@ -316,7 +341,8 @@ public final class Database: @unchecked Sendable {
     /// allows, so a checkpoint of a large store is quick and small. The copy opens as
     /// a database of its own.
     public func checkpoint(to path: String) throws {
-        try ensureOpen()
+        try enter()
+        defer { leave() }
         var error: UnsafeMutablePointer<CChar>?
         let checkpoint = rocksdb_checkpoint_object_create(handle, &error)
         try DatabaseError.check(error, .maintenance, "cannot start a checkpoint")
@@ -328,7 +354,8 @@ public final class Database: @unchecked Sendable {
 
     /// A RocksDB property (e.g. `rocksdb.total-sst-files-size`) as a number, if known.
     public func integerProperty(_ name: String, of family: ColumnFamily) -> UInt64? {
-        guard !closed.load(ordering: .relaxed) else { return nil }
+        guard (try? enter()) != nil else { return nil }
+        defer { leave() }
         var value: UInt64 = 0
         return rocksdb_property_int_cf(handle, family.handle, name, &value) == 0 ? value : nil
     }

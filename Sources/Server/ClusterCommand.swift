@@ -67,7 +67,14 @@ struct ClusterCommand: ParsableCommand {
                 digests[index] = try await Self.digest(at: url, token: token, atLeast: target)
             }
             for (url, digest) in zip(urls, digests) {
-                print("\(url)  node \(digest.node ?? "-")  sequence \(digest.sequence)  \(digest.digest)")
+                print("\(url)  node \(digest.node ?? "-")  sequence \(digest.sequence)  \(digest.digest)  keys \(digest.keyFingerprint ?? "-")")
+            }
+            // Checked first: replicas with other keys read each other's codes as forged,
+            // whatever their registries hold.
+            let rings = Dictionary(grouping: zip(urls, digests), by: { $0.1.keyFingerprint ?? "-" })
+            guard rings.count == 1 else {
+                let groups = rings.keys.sorted().map { ring in "keys \(ring): \(rings[ring]!.map(\.0).joined(separator: ", "))" }
+                throw fail("the replicas' key files differ (\(groups.joined(separator: "; "))): give every replica the same key file")
             }
             let sequences = Set(digests.map(\.sequence)), values = Set(digests.map(\.digest))
             guard sequences.count == 1 else {
@@ -81,6 +88,8 @@ struct ClusterCommand: ParsableCommand {
             var node: String?
             var sequence: UInt64
             var digest: String
+            /// `nil` from a replica of a version that did not show it.
+            var keyFingerprint: String?
         }
 
         static func digest(at base: String, token: String, atLeast: UInt64) async throws -> Digest {

@@ -9,7 +9,7 @@ struct EmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emit",
         abstract: "Issue new marking codes for a GTIN and write them out.",
-        discussion: "Codes are durable in the store before the summary line is printed. At most \(Emitter.maximumQuantity) codes per order."
+        discussion: "Every code is written out only once its record is synced to the store, so an output cut short by a crash holds only codes the store keeps (and check finds). At most \(Emitter.maximumQuantity) codes per order."
     )
 
     @Option(help: "The GTIN, 14 digits with a valid check digit.")

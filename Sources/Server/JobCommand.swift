@@ -73,7 +73,9 @@ struct JobCommand: ParsableCommand {
                 print("  \(reason.rawValue): \(count)")
             }
             for refusal in document.firstRefused.prefix(10) {
-                print("  line \(refusal.line): \(refusal.reason.rawValue): \(refusal.detail)")
+                // The operator of the store sees what the admin sees: whose the code is.
+                let owner = refusal.owner.map { " (owner: participant \($0))" } ?? ""
+                print("  line \(refusal.line): \(refusal.reason.rawValue): \(refusal.detail)\(owner)")
             }
             let refused = document.refusals.values.reduce(0, +)
             if refused > 10 { print("  ... \(refused - 10) more refused") }

@@ -32,8 +32,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Start a new replica from this checkpoint of another (a folder holding db/, made by POST /registry/checkpoints), then catch up with the log (with --cluster, on an empty data folder).")
     var checkpoint: String?
 
+    @Option(help: "Write a checkpoint of the registry every this many seconds (what a new replica starts from and what `cluster trim` trims the log behind; with --cluster).")
+    var checkpointEvery: Int?
+
+    @Option(help: "How many scheduled checkpoints to keep (the newest).")
+    var checkpointsKept: Int = 2
+
     func run() async throws {
         guard (0...65535).contains(port) else { throw fail("port \(port) is out of range 0...65535") }
+        if let checkpointEvery {
+            guard cluster != nil else { throw fail("--checkpoint-every writes checkpoints of a replica: give --cluster too") }
+            guard checkpointEvery > 0 else { throw fail("--checkpoint-every must be a positive number of seconds, not \(checkpointEvery)") }
+        }
+        guard checkpointsKept > 0 else { throw fail("--checkpoints-kept must be at least 1, not \(checkpointsKept)") }
         if let checkpoint {
             guard cluster != nil else { throw fail("--checkpoint starts a replica of a cluster: give --cluster too") }
             try Self.bootstrap(from: checkpoint, into: store.data)
@@ -69,13 +80,19 @@ struct ServeCommand: AsyncParsableCommand {
         let web: WebApp
         do { web = try WebApp(service: service) } catch { throw fail(error.description) }
         let application = MarkingApplication.buildApplication(
-            service: service, host: host, port: port, logger: logger, pages: { web.add(to: $0) },
+            service: service, host: host, port: port, logger: logger, pages: { web.add(to: $0) }, sessions: web,
             onServerRunning: { channel in
                 var standardError = StandardError()
                 let port = channel.localAddress?.port ?? 0
                 print("serving http://\(host):\(port)/api/v1", to: &standardError)
                 print("web application at http://\(host):\(port)/", to: &standardError)
             })
+        let schedule = checkpointEvery.map { seconds in
+            Task { [logger] in
+                await CheckpointSchedule(interval: .seconds(seconds), kept: checkpointsKept).run(store: markingStore, logger: logger)
+            }
+        }
+        defer { schedule?.cancel() }
         try await application.runService()
     }
 

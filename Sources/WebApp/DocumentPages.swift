@@ -168,7 +168,8 @@ extension WebApp {
             "lines": document.lines, "applied": document.applied, "created": date(document.createdAt, visit),
             "running": document.state == .inProgress,
             "refusals": document.refusals.sorted { $0.value > $1.value }.map { ["reason": text("refusal_" + $0.key.rawValue, visit), "count": $0.value] },
-            "firstRefused": document.firstRefused.prefix(20).map {
+            // The admin sees whose codes were refused; a participant the refusals without them.
+            "firstRefused": (visit.caller == .admin ? document.firstRefused : document.firstRefused.map(\.forParticipant)).prefix(20).map {
                 ["line": $0.line, "code": $0.code, "reason": text("refusal_" + $0.reason.rawValue, visit)]
             },
             "completed": progress.map { min($0.completed, $0.total) } ?? 0, "total": max(progress?.total ?? 1, 1),

@@ -68,10 +68,11 @@ extension WebApp {
                 result["verdict"] = self.text("verdict_genuine", visit)
                 result["explanation"] = self.text("verdict_genuine_text", visit)
                 result["genuine"] = true
-            case .noTail:
-                result["verdict"] = self.text("verdict_genuine", visit)
+            case .noTail, .missing:
+                // A CIS without its tail is easy to copy from any package: not proven.
+                result["verdict"] = self.text("verdict_unproven", visit)
                 result["explanation"] = self.text("verdict_genuine_no_tail", visit)
-                result["genuine"] = true
+                result["unknown"] = true
             case .invalid:
                 result["verdict"] = self.text("verdict_not_genuine", visit)
                 result["explanation"] = self.text("verdict_tail_invalid", visit)

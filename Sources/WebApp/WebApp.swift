@@ -119,8 +119,7 @@ public struct WebApp: Sendable {
 
     /// The visit of `request`: language from the `mk_lang` cookie, else from
     /// `Accept-Language`; the session of the `mk_session` cookie, its token asked
-    /// again (a revoked token ends the session) and named to the audit trail, which
-    /// records the call as that participant's.
+    /// again (a revoked token ends the session).
     func visit(_ request: Request, _ context: APIRequestContext) async -> Visit {
         let cookies = Visit.cookies(request)
         let language = cookies[Visit.languageCookie].flatMap(Language.init(rawValue:)) ?? Language(request.headers)
@@ -131,8 +130,6 @@ public struct WebApp: Sendable {
             if caller == nil {
                 sessions.close(current.id)
                 session = nil
-            } else {
-                context.attributeAudit(to: current.secret)
             }
         }
         let visitor = cookies[Visit.visitorCookie].flatMap { $0.count == 43 ? $0 : nil }
@@ -194,4 +191,11 @@ public struct WebApp: Sendable {
 
     /// A date in the visit's language.
     func date(_ milliseconds: UInt64, _ visit: Visit) -> String { WebDates.format(milliseconds: milliseconds, in: visit.language) }
+}
+
+extension WebApp: PageSessions {
+    /// The token of the request's live session, for the audit trail.
+    public func secret(of request: Request) -> BearerSecret? {
+        sessions.session(Visit.cookies(request)[Visit.sessionCookie])?.secret
+    }
 }

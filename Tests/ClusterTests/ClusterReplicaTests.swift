@@ -145,6 +145,26 @@ struct ClusterReplicaTests {
         }
     }
 
+    /// With two of three NATS servers gone the stream has no quorum and cannot elect
+    /// a leader: a write is retried through the election budget, then refused with
+    /// the retryable `log.unavailable` (answered 503 with Retry-After), not a store
+    /// failure, and nothing of it is applied.
+    @Test func aWriteWithoutALogQuorumIsRefusedAsUnavailableAndChangesNothing() throws {
+        try withTwoReplicas { cluster, a, b, producer, receivers in
+            let codes = try a.introduced(30, to: producer)
+            try b.reach(a.store.appliedSequence)
+            let before = try a.store.digest()
+            for node in cluster.nodes.dropFirst() { cluster.kill(node.name) }
+            let refused = #expect(throws: MarkingError.self) {
+                try a.engine.submit(
+                    DocumentRequest(type: .transfer, participant: producer, number: "NO-QUORUM", receiver: receivers[0], codes: CodeList(codes)))
+            }
+            #expect(refused?.code == .logUnavailable)
+            #expect(try a.owners(codes) == [producer])
+            #expect(try a.store.digest() == before, "nothing applied")
+        }
+    }
+
     @Test func aReplicaRebuiltFromAnEmptyFolderConverges() throws {
         try withTwoReplicas { cluster, a, b, producer, receivers in
             let codes = try a.introduced(300, to: producer)
@@ -155,6 +175,30 @@ struct ClusterReplicaTests {
             defer { fresh.close() }
             try fresh.reach(a.store.appliedSequence)
             #expect(try fresh.store.digest() == a.store.digest())
+        }
+    }
+
+    @Test func aReplicaWithAnotherKeyFileRefusesToJoinAndARotationIsTakenUp() throws {
+        try withCluster { cluster in
+            try cluster.waitUntilReady()
+            let a = try Node("a", cluster: cluster)
+            defer { a.close() }
+            #expect(try a.store.clusterKeys() == a.store.keyFingerprint, "the first replica records its ring in the log")
+            let stranger = temporaryFolder()
+            defer { try? FileManager.default.removeItem(atPath: stranger) }
+            let refused = #expect(throws: ClusterError.self) { try Node("b", cluster: cluster, folder: stranger) }
+            #expect(refused?.code == .keyMismatch)
+            #expect(refused?.message.contains(stranger + "/keys.json") == true, "\(refused?.message ?? "")")
+            // A rotation of the cluster's ring joins, and the cluster takes up the new ring.
+            let rotated = temporaryFolder()
+            defer { try? FileManager.default.removeItem(atPath: rotated) }
+            try FileManager.default.createDirectory(atPath: rotated, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: a.folder + "/keys.json", toPath: rotated + "/keys.json")
+            try KeyFile.rotate(at: rotated + "/keys.json")
+            let c = try Node("c", cluster: cluster, folder: rotated + "/data", keyFile: rotated + "/keys.json")
+            defer { c.close() }
+            try a.reach(c.store.appliedSequence)
+            #expect(try a.store.clusterKeys() == c.store.keyFingerprint)
         }
     }
 

@@ -73,6 +73,17 @@ struct ProblemCodeTests {
         #expect(try JSONDecoder().decode(Problem.Body.self, from: json) == body)
     }
 
+    @Test("A log that cannot take writes now is a 503 with Retry-After, not an internal error")
+    func unavailableLogIsRetryable() {
+        let problem = Problem(MarkingError(.logUnavailable, "the log did not store the changeset within 15 seconds"))
+        #expect(problem.status == .serviceUnavailable)
+        let response = problem.response(in: .en)
+        #expect(response.headers[.retryAfter] == String(Problem.unavailableRetrySeconds))
+        let failure = Problem(MarkingError(.store, "disk full")).response(in: .en)
+        #expect(failure.status == .internalServerError)
+        #expect(failure.headers[.retryAfter] == nil)
+    }
+
     /// Non-empty titles and details in every language, the status a client error or 500.
     func expectTexts(_ code: Problem.Code, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(code.status.code >= 400 && code.status.code <= 503, "\(code): \(code.status)", sourceLocation: sourceLocation)

@@ -100,7 +100,8 @@ struct AggregationTests {
         // Trace: innermost package first.
         let trace = try #require(try ledger.engine.trace(try ledger.code(first[1])))
         #expect(trace.packages.map(\.kind) == [.group, .transport])
-        #expect(trace.packages.map(\.label) == [groups[0], palletLabel])
+        // A group package is labelled with its code's CIS, never with the tail it was sent with.
+        #expect(trace.packages.map(\.label) == [try ledger.cisLabel(groups[0]), palletLabel])
         #expect(trace.record.parent == trace.packages[0].id)
         #expect(trace.packages[0].parent == trace.packages[1].id)
         #expect(trace.packages[1].parent == 0)
@@ -114,7 +115,7 @@ struct AggregationTests {
         #expect(palletContents.package.kind == .transport)
         #expect(palletContents.package.owner == producer.id)
         #expect(palletContents.units == [try ledger.code(loose).cis])
-        #expect(Set(palletContents.packages.map(\.label)) == Set([groups[0], groups[1]]))
+        #expect(Set(palletContents.packages.map(\.label)) == Set([try ledger.cisLabel(groups[0]), try ledger.cisLabel(groups[1])]))
         #expect(palletContents.totalUnits == 6)
         #expect(palletContents.package.units == 1 && palletContents.package.packages == 2)
         let groupContents = try #require(try ledger.engine.contents(of: groups[0]))
@@ -184,6 +185,6 @@ struct AggregationTests {
         try ledger.expectOK(.aggregation, by: producer, [groups[1], units[3]], package: pallet)
         #expect(try ledger.engine.contents(of: groups[0])?.totalUnits == 2)
         #expect(try ledger.engine.contents(of: pallet)?.totalUnits == 3)
-        #expect(try ledger.engine.trace(try ledger.code(inner[2]))?.packages.map(\.label) == [groups[1], palletLabel])
+        #expect(try ledger.engine.trace(try ledger.code(inner[2]))?.packages.map(\.label) == [try ledger.cisLabel(groups[1]), palletLabel])
     }
 }

@@ -151,6 +151,11 @@ final class Ledger: Sendable {
         try store.parser.parse(line)
     }
 
+    /// How a group package labelled with the code `line` is shown: its CIS, no tail.
+    func cisLabel(_ line: String) throws -> String {
+        MarkingCode(cis: try code(line).cis).humanReadable
+    }
+
     func record(_ line: String) throws -> CodeRecord {
         let record = try store.record(for: try code(line).cis)
         return try #require(record, "no record for \(line)")

@@ -125,6 +125,49 @@ func storedKeys(folder: String, gtin: GTIN) throws -> Set<[UInt8]> {
         #expect(malformed.standardError.contains("check digit"))
     }
 
+    @Test func checkOfAKnownCISWithoutItsTailSaysTheTailIsMissing() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let emitted = try MarkingServerProcess.run(["emit", "--gtin", "04607000000014", "--count", "1", "--template", "s7-93", "--data", folder, "--quiet"])
+        let code = try #require(emitted.standardOutput.split(separator: "\n").first.map(String.init))
+        let cis = try CodeParser().parse(code).cis.description
+        let outcome = try MarkingServerProcess.run(["check", cis, "--data", folder])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardOutput.contains("tail:      missing"), "\(outcome.standardOutput)")
+        #expect(outcome.standardError.contains("crypto tail is missing"), "\(outcome.standardError)")
+    }
+
+    @Test func emissionKilledMidwayHasPrintedOnlyCodesTheStoreKeeps() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let out = folder + "/codes.txt"
+        // Two shards: generated without waiting for the writer, the second shard's
+        // codes (from the middle of the range) would be printed long before their
+        // records exist.
+        let (process, _, _) = try MarkingServerProcess.start([
+            "emit", "--gtin", "04607000000014", "--count", "20000000", "--shards", "2", "--data", folder + "/data", "--out", out, "--quiet",
+        ])
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+            if size > 3_000_000 { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        // The last line may be cut short by the kill.
+        let lines = text.split(separator: "\n").dropLast()
+        #expect(lines.count > 10_000, "the killed run printed codes before it died")
+        let store = try MarkingStore(dataFolder: folder + "/data")
+        defer { store.close() }
+        var unknown = 0
+        for line in lines where try store.record(for: try store.parser.parse(line).cis) == nil { unknown += 1 }
+        #expect(unknown == 0, "\(unknown) of \(lines.count) printed codes are not in the store")
+    }
+
     @Test func emissionKilledMidwayNeverLeadsToAReissuedSerial() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -23,7 +23,7 @@ struct WebFixture: Sendable {
         let web = try WebApp(service: service)
         let producer = try service.participants.register(name: "Tau Dairy LLP", bin: validBIN(7), roles: [.producer])
         let (_, secret) = try service.tokens.issue(for: producer.id)
-        let application = Application(router: MarkingApplication.buildRouter(service: service, pages: { web.add(to: $0) }))
+        let application = Application(router: MarkingApplication.buildRouter(service: service, pages: { web.add(to: $0) }, sessions: web))
         return try await application.test(.router) { client in
             try await body(Browser(client: client), service, secret.text)
         }

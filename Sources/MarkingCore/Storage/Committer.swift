@@ -18,6 +18,9 @@ import Synchronization
 /// changesets a store holds: one more per changeset on a single node, the log
 /// sequence of the changeset's last message in a cluster.
 ///
+/// A commit made while serving an audited call (``AuditAttachment/current``) carries
+/// the call's audit line in its batch, so the two are durable together.
+///
 /// With a ``ChangesetLog`` (``replicate(to:)``), a commit first catches up with the
 /// log, runs the rule, appends the changeset with the log's expected-last-sequence
 /// check, and only then writes it: the log is the source of truth and its order the
@@ -117,12 +120,15 @@ public final class Committer: Sendable {
         _ durability: Durability = .synced, _ rule: (inout Changeset) throws(MarkingError) -> Value
     ) throws(MarkingError) -> Committed<Value> {
         let log = self.log.withLock { $0 }
+        let attachment = AuditAttachment.current
         return try order.withLock { state throws(MarkingError) -> Committed<Value> in
             while true {
                 if let log { try catchUp(&state, from: log, upTo: try log.lastSequence()) }
                 var changeset = Changeset()
                 let value = try rule(&changeset)
                 guard !changeset.isEmpty else { return Committed(value: value, sequence: state.sequence) }
+                // The audit line of the call this commit serves goes in the same batch.
+                let line = attachment?.attach(to: &changeset)
                 var sequence = state.sequence + 1
                 if let log {
                     // Each frame only right after the one before: the frames of one
@@ -144,6 +150,7 @@ public final class Committer: Sendable {
                     state.assembly = LogFrame.Assembly()
                 }
                 try write(changeset, sequence: sequence, durability: durability)
+                if let line { attachment?.markCommitted(line) }
                 state.sequence = sequence
                 published.store(sequence, ordering: .releasing)
                 observer.withLock { $0 }?(changeset, sequence)
@@ -191,16 +198,34 @@ public final class Committer: Sendable {
         }
     }
 
-    /// Reads and applies the log up to `last`, under the commit order.
+    /// Reads and applies the log up to `last`, under the commit order. A log that
+    /// gives nothing for a while (its stream electing a leader, a reader being made
+    /// again) is read again until ``catchUpBudget``, then the write is refused as
+    /// `log.unavailable`: retryable, nothing written.
     private func catchUp(_ state: inout State, from log: any ChangesetLog, upTo last: UInt64) throws(MarkingError) {
+        let deadline = ContinuousClock.now + Self.catchUpBudget
         while state.position < last {
-            let messages = try log.read(after: state.position, limit: 1_024, wait: .seconds(2))
+            let messages: [LogMessage]
+            do {
+                messages = try log.read(after: state.position, limit: 1_024, wait: .seconds(1))
+            } catch where error.code == .logUnavailable && ContinuousClock.now < deadline {
+                usleep(50_000)
+                continue
+            }
             guard !messages.isEmpty else {
-                throw MarkingError(.store, "the log holds messages up to \(last), but none after \(state.position) could be read")
+                guard ContinuousClock.now < deadline else {
+                    throw MarkingError(
+                        .logUnavailable,
+                        "the log holds messages up to \(last), but none after \(state.position) could be read within \(Self.catchUpBudget); retry in a moment")
+                }
+                continue
             }
             try apply(messages, to: &state)
         }
     }
+
+    /// How long a writer keeps trying to read what the log holds before its own append.
+    static let catchUpBudget: Duration = .seconds(15)
 
     /// Applies complete changesets among `messages` (those after the position), in order.
     private func apply(_ messages: [LogMessage], to state: inout State) throws(MarkingError) {
@@ -244,17 +269,21 @@ public final class Committer: Sendable {
     ///
     /// This runs outside the commit order: the range was reserved by a committed
     /// changeset, so no rule writes those keys, and a 100-million-code order must not
-    /// hold every document behind it. `progress` hears of each batch's codes.
-    public func materialize(_ range: EmissionRange, progress: (@Sendable (Int) -> Void)? = nil) throws(MarkingError) {
+    /// hold every document behind it. `progress` hears of each batch's codes; `durable`
+    /// learns how far the records are synced (see ``DurableFrontier``).
+    public func materialize(
+        _ range: EmissionRange, progress: (@Sendable (Int) -> Void)? = nil, durable: DurableFrontier? = nil
+    ) throws(MarkingError) {
         materializing.add(1, ordering: .acquiringAndReleasing)
         defer { materializing.subtract(1, ordering: .acquiringAndReleasing) }
         do {
-            try range.write(into: database, family: families[.codes], progress: progress)
+            try range.write(into: database, family: families[.codes], progress: progress, durable: durable)
             try database.syncWAL()
-        } catch let error as MarkingError {
-            throw error
+            durable?.synced(through: range.end)
         } catch {
-            throw MarkingError(.store, "\(error)")
+            let failure = (error as? MarkingError) ?? MarkingError(.store, "\(error)")
+            durable?.fail(failure)
+            throw failure
         }
     }
 

@@ -29,8 +29,9 @@ public struct EmissionRange: Sendable, Equatable {
         self.skipped = skipped
     }
 
-    /// Writes the range's records, unsynced, in batches of ``chunkSize``.
-    func write(into database: Database, family: ColumnFamily, progress: (@Sendable (Int) -> Void)?) throws {
+    /// Writes the range's records, unsynced, in batches of ``chunkSize``; syncs after a
+    /// batch that a reader of `durable` waits for.
+    func write(into database: Database, family: ColumnFamily, progress: (@Sendable (Int) -> Void)?, durable: DurableFrontier? = nil) throws {
         let keyLength = CodeKey.length(forSerialLength: serialLength)
         let key = UnsafeMutablePointer<UInt8>.allocate(capacity: keyLength)
         defer { key.deallocate() }
@@ -59,6 +60,10 @@ public struct EmissionRange: Sendable, Equatable {
             try database.write(batch, sync: false)
             batch.clear()
             progress?(written)
+            if let durable, durable.wrote(through: chunkEnd) {
+                try database.syncWAL()
+                durable.synced(through: chunkEnd)
+            }
             chunkStart = chunkEnd
         }
     }

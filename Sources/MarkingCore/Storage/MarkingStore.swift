@@ -16,6 +16,8 @@ public final class MarkingStore: Sendable {
     /// The only writer of registry state.
     public let committer: Committer
     public let keys: KeyRing
+    /// Where the key ring was read from (for messages; never its contents).
+    public let keyFilePath: String
     public let signer: TailSigner
     public let catalog: TemplateCatalog
     public let parser: CodeParser
@@ -26,6 +28,8 @@ public final class MarkingStore: Sendable {
 
     /// Opens the data folder at `dataFolder`, creating it, its store and its key file
     /// when missing and `create` is true. `keyFile` overrides the key file location.
+    /// A store that exists must be opened with the key file it was created with (or a
+    /// rotation of it): `keys.missing` or `keys.mismatch` otherwise, naming both paths.
     public init(
         dataFolder: String, keyFile: String? = nil, create: Bool = true, catalog: TemplateCatalog = .standard,
         options: DatabaseOptions = .init()
@@ -51,7 +55,11 @@ public final class MarkingStore: Sendable {
                 throw MarkingError(.dataFolder, "cannot create data folder \(dataFolder)")
             }
         }
-        let keys = try KeyFile.loadOrCreate(at: keyFile ?? dataFolder + "/keys.json")
+        let keyPath = keyFile ?? dataFolder + "/keys.json"
+        // A key file that is there is read before anything is created: a corrupt one
+        // stops here, with nothing written.
+        var existing: KeyRing?
+        if KeyFile.exists(at: keyPath) { existing = try KeyFile.load(at: keyPath) }
         do {
             database = try Database(path: dataFolder + "/db", families: StoreFamily.descriptors, options: options)
             families = try StoreFamilies(database)
@@ -60,7 +68,17 @@ public final class MarkingStore: Sendable {
         } catch {
             throw MarkingError(.store, "\(error)")
         }
+        // Under the store's lock (RocksDB's LOCK file, taken above): keys are created
+        // only for a new store, and checked against the store's fingerprint otherwise.
+        let keys: KeyRing
+        do {
+            keys = try Self.openKeyRing(existing, path: keyPath, dataFolder: dataFolder, database: database, families: families)
+        } catch {
+            database.close()
+            throw error
+        }
         self.keys = keys
+        self.keyFilePath = keyPath
         self.dataFolder = dataFolder
         self.catalog = catalog
         self.parser = CodeParser(catalog: catalog)
@@ -123,6 +141,9 @@ public final class MarkingStore: Sendable {
         let tail: TailVerification
         if let record, let template = catalog.withID(record.templateID), let kind = code.tailKind, kind != template.tail {
             tail = .invalid
+        } else if record != nil, code.tailKind == nil {
+            // Every template carries a tail: a known CIS sent without one proves nothing.
+            tail = .missing
         } else {
             tail = signer.verify(code, keyID: record?.keyID)
         }
@@ -142,14 +163,16 @@ public struct CodeCheck: Sendable {
     public let record: CodeRecord?
     public let tail: TailVerification
 
-    /// Known to the store and, when a tail was given, carrying the right one.
-    public var isGenuine: Bool { record != nil && (tail == .valid || tail == .noTail) }
+    /// Known to the store and carrying the right tail. A known code sent without its
+    /// tail is not genuine: its authenticity is unknown (``TailVerification/missing``).
+    public var isGenuine: Bool { record != nil && tail == .valid }
 
     /// Why the code is not genuine, in one line; `nil` when it is.
     public var problem: String? {
         if record == nil { return "the code is not known to this store" }
         switch tail {
         case .valid, .noTail: return nil
+        case .missing: return "the crypto tail is missing: a CIS alone cannot show that the code is genuine"
         case .invalid: return "the crypto tail does not match: the code is forged or damaged"
         case .unknownKey: return "the code names a key this installation does not have"
         }
