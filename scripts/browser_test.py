@@ -33,6 +33,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -172,7 +173,10 @@ class Walk:
         return WebDriverWait(self.browser, 20, poll_frequency=0.1).until(lambda b: b.find_element(By.CSS_SELECTOR, selector))
 
     def wait(self, condition, timeout=60):
-        return WebDriverWait(self.browser, timeout, poll_frequency=0.2).until(condition)
+        """Until `condition` holds; a page reloading under it (the job's page reloads
+        itself when the job ends) is tried again, not a failure."""
+        return WebDriverWait(self.browser, timeout, poll_frequency=0.2,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
 
     def visible_texts(self):
         """Every visible text node outside the language switch, in document order."""
