@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +38,11 @@ let package = Package(
             providers: [.apt(["libnats-dev"])]
         ),
         .target(name: "NATS", dependencies: ["CNATS"]),
+        .systemLibrary(
+            name: "CZint",
+            providers: [.apt(["libzint-dev"])]
+        ),
+        .target(name: "Barcode", dependencies: ["CZint"]),
         .target(name: "Cluster", dependencies: ["MarkingCore", "NATS"]),
         .target(
             name: "MarkingCore",
@@ -70,10 +76,22 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(
+            name: "WebApp",
+            dependencies: [
+                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Cluster",
+                "Cluster", "WebApp",
                 "MarkingCore", "Emitter", "OwnershipBatch", "ConsoleProgress", "MarkingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,6 +132,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]
+        ),
+        .testTarget(name: "BarcodeTests", dependencies: ["Barcode"]),
+        .testTarget(
+            name: "WebAppTests",
+            dependencies: [
+                "WebApp", "MarkingHTTP", "Emitter", "MarkingCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -15,6 +15,9 @@ import MarkingCore
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let trail: AuditTrail
+    /// The web application's sessions: a page's call carries no `Authorization`
+    /// header, its session keeps the token; `nil` without the web application.
+    var sessions: (any PageSessions)? = nil
 
     /// How a call is recorded.
     enum Kind: Equatable {
@@ -33,7 +36,7 @@ struct AuditMiddleware: RouterMiddleware {
         let key = trail.nextKey()
         let note = context.auditNote
         var call = AuditTrail.Call(
-            performer: await trail.performer(of: MarkingService.bearer(request.headers)), ip: context.clientIP,
+            performer: await trail.performer(of: MarkingService.bearer(request.headers) ?? sessions?.secret(of: request)), ip: context.clientIP,
             method: request.method.rawValue, route: route, status: 500, count: nil)
         var attachment: AuditAttachment?
         if kind == .mutation {
@@ -73,7 +76,7 @@ struct AuditMiddleware: RouterMiddleware {
         let path = request.uri.path
         if path.hasPrefix("/api/v1/codes") { return .check }
         if request.method != .get && request.method != .head { return .mutation }
-        if path.hasPrefix("/api/v1/orders/"), path.hasSuffix("/codes") { return .download }
+        if path.hasPrefix("/api/v1/orders/") || path.hasPrefix("/cabinet/orders/"), path.hasSuffix("/codes") { return .download }
         return nil
     }
 
@@ -95,4 +98,12 @@ struct AuditMiddleware: RouterMiddleware {
         default: return 200
         }
     }
+}
+
+/// The sessions of pages served beside the API (the web application): the token a
+/// request's session was opened with, so the audit trail records a page's call as
+/// its participant's. The token stays server-side; only the session id travels.
+public protocol PageSessions: Sendable {
+    /// The token of the live session `request` carries, `nil` without one.
+    func secret(of request: Request) -> BearerSecret?
 }

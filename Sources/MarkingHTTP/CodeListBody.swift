@@ -11,19 +11,19 @@ import OwnershipBatch
 /// ``CodeList`` keeps anyway, and never decoded as one JSON value: a ten-million-line
 /// list costs its bytes and two offset arrays, not ten million objects. Limits are
 /// checked as the bytes arrive, so an oversized upload is cut off early.
-enum CodeListBody {
+public enum CodeListBody {
     /// The largest code-list body, in bytes (1 GiB).
-    static let maximumBytes = 1 << 30
+    public static let maximumBytes = 1 << 30
     /// The most lines a body may have: the engine's own limit per document.
-    static var maximumLines: Int { JobEngine.maximumCodes }
+    public static var maximumLines: Int { JobEngine.maximumCodes }
     /// The longest a body may take to arrive. A list is held in memory, and holds an
     /// upload slot, from its first byte: without a bound a client could keep a slot for
     /// ever by sending a byte just often enough to pass the idle timeout. 1 GiB in ten
     /// minutes is 1.8 MB/s, far below any link this service is used over.
-    static let maximumDuration = Duration.seconds(600)
+    public static let maximumDuration = Duration.seconds(600)
 
     /// The body's shape, from its `Content-Type`.
-    enum Format: Sendable {
+    public enum Format: Sendable {
         case text, ndjson
     }
 
@@ -31,7 +31,7 @@ enum CodeListBody {
     /// ``maximumBytes``, `document.too_many_codes` past ``maximumLines``,
     /// `request.timeout` for a chunk arriving after ``maximumDuration``,
     /// `request.ndjson_line` for an NDJSON line that is not a code.
-    static func read(
+    public static func read(
         _ request: Request, format: Format, maximumBytes: Int = maximumBytes, maximumLines: Int = maximumLines,
         maximumDuration: Duration = maximumDuration
     ) async throws -> CodeList {

@@ -8,7 +8,7 @@ extension DocumentFields {
     /// (`request.unknown_field`), a missing type or number is `request.missing_field`,
     /// a receiver that is not a whole number is `request.wrong_type`. The field list
     /// is the engine's (``DocumentFields/names``).
-    init(query: String?) throws(Problem) {
+    public init(query: String?) throws(Problem) {
         var values: [String: String] = [:]
         var unknown: [String] = []
         for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
@@ -66,7 +66,7 @@ extension DocumentFields {
     /// Every check of the fields that needs neither the code list nor the store: run
     /// before a streamed list is read, so a document that is wrong anyway is refused
     /// before it takes an upload slot or a byte of its body is held.
-    func check(participant: UInt32, pointer: (String) -> String) throws(Problem) {
+    public func check(participant: UInt32, pointer: (String) -> String) throws(Problem) {
         do {
             _ = try DocumentCommand(validating: DocumentRequest(fields: self, participant: participant, codes: CodeList([])))
         } catch {

@@ -87,14 +87,8 @@ struct DocumentRoutes {
         group.get("documents/{id}") { request, context in
             let caller = try await service.caller(of: request)
             let id: UInt64 = try context.parameters.number("id")
-            let jobs = service.jobs
-            guard let document = try await service.blocking({ try jobs.document(id) }) else { throw Problem(.documents.unknown) }
-            // The receiver sees a shipment that reached it (waiting, accepted or rejected),
-            // never one refused at the sender's checks, whose refusals name the sender's codes.
-            let isReceiver = document.acceptance == true && caller.participantID != nil && caller.participantID == document.receiver
-                && [.waitAcceptance, .checkedOK, .rejected].contains(document.state)
-            guard caller == .admin || caller.participantID == document.participant || isReceiver else { throw Problem(.auth.forbidden) }
-            return try JSONAnswer.response(DocumentAnswer(document, progress: service.running.progress(id), showsParties: caller == .admin))
+            let (document, progress) = try await service.visibleDocument(id, to: caller)
+            return try JSONAnswer.response(DocumentAnswer(document, progress: progress, showsParties: caller == .admin))
         }
         group.post("documents/{id}/accept") { request, context in try await answer(request, context, accepting: true) }
         group.post("documents/{id}/reject") { request, context in try await answer(request, context, accepting: false) }
@@ -107,17 +101,7 @@ struct DocumentRoutes {
         let caller = try await service.caller(of: request)
         let id: UInt64 = try context.parameters.number("id")
         guard case .participant(let participant) = caller else { throw Problem(.auth.participantOnly) }
-        let jobs = service.jobs
-        let document: Document
-        do {
-            document = try await service.jobWorkers.run {
-                accepting ? try jobs.accept(id, by: participant.id) : try jobs.reject(id, by: participant.id)
-            }
-        } catch let error as MarkingError {
-            throw Problem(error)
-        }
-        service.metrics.documentFinished(state: document.state.rawValue)
-        return try JSONAnswer.response(DocumentAnswer(document))
+        return try JSONAnswer.response(DocumentAnswer(try await service.answerShipment(id, accepting: accepting, by: participant)))
     }
 
     /// The media type of a request body, without parameters, lowercased.
@@ -161,38 +145,9 @@ struct DocumentRoutes {
             throw Problem(.request.mediaType, detail: "send the document as application/json, or its codes as text/plain or application/x-ndjson")
         }
         context.auditNote.count = codes.count
-        let document = try fields.request(participant: participant.id, codes: codes, pointer: pointer)
-        if let receiver = document.receiver {
-            let participants = service.participants
-            guard try await service.blocking({ try participants.participant(receiver) }) != nil else {
-                throw Problem(.documents.receiverUnknown, detail: "receiver \(receiver) is not registered", pointer: pointer("receiver"))
-            }
-        }
-        let jobs = service.jobs, running = service.running, logger = context.logger, metrics = service.metrics
-        let (opened, isNew): (Document, Bool)
-        // The job's closure always runs once started: from here the slot is its to give back.
-        let jobHoldsSlot = holdsSlot
+        let slot = holdsSlot
         holdsSlot = false
-        do {
-            (opened, isNew) = try await service.jobWorkers.start({ answer in
-                defer { if jobHoldsSlot { uploads.release() } }
-                let progress = JobProgress()
-                var id: UInt64?
-                defer { if let id { running.finished(id) } }
-                let finished = try jobs.submit(document, progress: progress) { document, isNew in
-                    if isNew {
-                        id = document.id
-                        running.started(document.id, progress)
-                    }
-                    answer((document, isNew))
-                }
-                if id != nil { metrics.documentFinished(state: finished.state.rawValue) }
-            }, late: { error in
-                logger.error("document job failed", metadata: ["error": "\(error)"])
-            })
-        } catch let error as MarkingError {
-            throw Problem(field: error, pointer: pointer)
-        }
+        let (opened, isNew) = try await service.submitDocument(fields, codes: codes, by: participant, holdsUploadSlot: slot, pointer: pointer)
         return try JSONAnswer.response(
             DocumentAnswer(opened), status: isNew ? .accepted : .ok, headers: [.location: "/api/v1/documents/\(opened.id)"])
     }

@@ -5,11 +5,15 @@ import NIOCore
 /// Builds the HTTP API: `buildRouter` for tests (HummingbirdTesting), and
 /// `buildApplication` for `marking-server serve`.
 public enum MarkingApplication {
-    /// The routes, all under `/api/v1`, behind the problem middleware.
-    public static func buildRouter(service: MarkingService) -> Router<APIRequestContext> {
+    /// The routes, all under `/api/v1`, behind the problem middleware; `pages` adds
+    /// the web application's routes beside them (outside `/api/v1`), whose
+    /// `sessions` name a page's caller to the audit trail.
+    public static func buildRouter(
+        service: MarkingService, pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil, sessions: (any PageSessions)? = nil
+    ) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: service.metrics))
-        router.add(middleware: AuditMiddleware(trail: service.audit))
+        router.add(middleware: AuditMiddleware(trail: service.audit, sessions: sessions))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: RegistrySequenceMiddleware(service: service))
         let api = router.group("api/v1")
@@ -63,6 +67,7 @@ public enum MarkingApplication {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
         }
+        pages?(router)
         return router
     }
 
@@ -73,10 +78,11 @@ public enum MarkingApplication {
     /// `idleTimeout` is closed (``IdleConnectionHandler``).
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
+        pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil, sessions: (any PageSessions)? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: buildRouter(service: service),
+            router: buildRouter(service: service, pages: pages, sessions: sessions),
             // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
             // never sees the checks answered in the pipeline.
             server: .http1(configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout))),

@@ -69,7 +69,7 @@ public final class MarkingService: Sendable {
     }
 
     /// Runs blocking work on the workers, turning engine errors into problems.
-    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await workers.run(body)
         } catch let error as MarkingError {
@@ -82,6 +82,14 @@ public final class MarkingService: Sendable {
     /// `auth.token_invalid` when the token is unknown or revoked.
     func caller(of request: Request) async throws -> Caller {
         guard let secret = Self.bearer(request.headers) else { throw Problem(.auth.tokenMissing) }
+        return try await caller(secret: secret)
+    }
+
+    /// Who holds `secret`: the admin, or the participant of that token;
+    /// `auth.token_invalid` when the token is unknown or revoked. The web
+    /// application's sessions keep the secret server-side and ask here on every page,
+    /// so a revoked token ends its sessions at once.
+    public func caller(secret: BearerSecret) async throws -> Caller {
         if admin.matches(secret) { return .admin }
         let tokens = self.tokens, participants = self.participants
         let participant = try await blocking { () throws -> Participant? in

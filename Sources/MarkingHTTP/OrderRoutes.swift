@@ -15,19 +15,6 @@ import MarkingCore
 struct OrderRoutes {
     let service: MarkingService
 
-    /// The body of `POST /orders`.
-    struct OrderInput: JSONInput {
-        var gtin: String
-        var quantity: Int
-        var template: String?
-        /// Self-made serials; `quantity` must then equal their count.
-        var serialNumbers: [String]?
-        static let fields: Set<String> = ["gtin", "quantity", "template", "serialNumbers"]
-        /// Room for ``OrderRoutes/maximumSelfMade`` serials of up to 20 characters,
-        /// each JSON-escaped.
-        static var maximumBodySize: Int { 4 * 1024 * 1024 }
-    }
-
     /// The most self-made serials one HTTP order carries; larger sets go in several
     /// orders, so one request body stays a few megabytes.
     static let maximumSelfMade = 100_000
@@ -121,23 +108,9 @@ struct OrderRoutes {
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
         else { throw Problem(.auth.role) }
         let input = try await OrderInput.decode(from: request)
-        let (gtin, quantity, template, serials) = try Self.validate(input, catalog: service.store.catalog)
-        let products = service.products
-        guard let product = try await service.blocking({ try products.product(gtin) }) else {
-            throw Problem(
-                .orders.productUnregistered, detail: "GTIN \(gtin) has no product card; register it with PUT /api/v1/products/\(gtin) first",
-                pointer: "/gtin")
-        }
-        guard product.owner == participant.id else {
-            throw Problem(.orders.gtinForeign, detail: "GTIN \(gtin) is registered by another participant", pointer: "/gtin")
-        }
-        context.auditNote.count = quantity
-        let emitter = service.emitter
-        let request = EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id)
-        let order = try await service.blocking {
-            if let serials { try emitter.registerSelfMade(serials, request: request) } else { try emitter.emit(request) }
-        }
-        service.metrics.codesEmitted(quantity)
+        // Set before the order commits: its audit line goes in the order's changeset.
+        context.auditNote.count = input.quantity
+        let order = try await service.placeOrder(input, by: participant)
         return try JSONAnswer.response(
             OrderAnswer(order, catalog: service.store.catalog), status: .created,
             headers: [.location: "/api/v1/orders/\(order.id)"])
@@ -147,10 +120,7 @@ struct OrderRoutes {
     private func visibleOrder(_ request: Request, _ context: APIRequestContext) async throws -> EmissionOrder {
         let caller = try await service.caller(of: request)
         let id: UInt64 = try context.parameters.number("id")
-        let emitter = service.emitter
-        guard let order = try await service.blocking({ try emitter.order(id) }) else { throw Problem(.orders.unknown) }
-        guard caller == .admin || caller.participantID == order.producer else { throw Problem(.auth.forbidden) }
-        return order
+        return try await service.visibleOrder(id, to: caller)
     }
 
     private func codes(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -159,40 +129,8 @@ struct OrderRoutes {
         guard let format = CodeListFormat(rawValue: formatName) else {
             throw Problem(.request.parameter, detail: "format '\(formatName)' is unknown; use text, csv or ndjson", pointer: "format")
         }
-        guard order.state == .completed else { throw Problem(.orders.notReady, detail: "order \(order.id) is \(order.state.rawValue)") }
         // The download is audited (its line synced before the codes go out) with how many codes it hands out.
         context.auditNote.count = order.quantity
-        let contentType = switch format {
-        case .text: "text/plain; charset=utf-8"
-        case .csv: "text/csv; charset=utf-8"
-        case .ndjson: "application/x-ndjson"
-        }
-        let emitter = service.emitter, workers = service.workers
-        let body = ResponseBody { writer in
-            let sink = ResponseCodeSink()
-            async let generated: Void = workers.run {
-                defer { sink.finish() }
-                try emitter.download(order, format: format, sink: sink)
-            }
-            var failure: (any Error)?
-            for await block in sink.blocks {
-                if failure == nil {
-                    do {
-                        try await writer.write(ByteBuffer(bytes: block))
-                    } catch {
-                        failure = error
-                        sink.abandon()
-                    }
-                }
-                sink.taken()
-            }
-            try await generated
-            if let failure { throw failure }
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: contentType, .contentDisposition: "attachment; filename=\"order-\(order.id).\(format == .ndjson ? "ndjson" : format == .csv ? "csv" : "txt")\""],
-            body: body)
+        return try service.codeDownload(order, format: format)
     }
 }

@@ -85,13 +85,7 @@ struct ParticipantRoutes {
     private func register(_ request: Request) async throws -> Response {
         try await service.caller(of: request).requireAdmin()
         let input = try await Registration.decode(from: request)
-        let valid = try Self.validate(input)
-        let participants = service.participants, tokens = service.tokens
-        let (participant, token, secret) = try await service.blocking {
-            let participant = try participants.register(name: valid.name, bin: valid.bin, roles: valid.roles)
-            let (token, secret) = try tokens.issue(for: participant.id)
-            return (participant, token, secret)
-        }
+        let (participant, token, secret) = try await service.registerParticipant(name: input.name, bin: input.bin, roles: input.roles)
         return try JSONAnswer.response(
             ParticipantAnswer(participant, token: TokenAnswer(token, secret: secret)), status: .created,
             headers: [.location: "/api/v1/participants/\(participant.id)"])

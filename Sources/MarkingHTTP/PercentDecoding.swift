@@ -3,8 +3,8 @@
 /// Codes are decoded to bytes, not to a `String`: a scanner's FNC1 byte 0xE8 is not
 /// UTF-8. `+` stays `+` (it is a serial character, not a space), and a `%` not
 /// followed by two hex digits stays as it is.
-enum PercentDecoding {
-    static func bytes(_ text: some StringProtocol) -> [UInt8] {
+public enum PercentDecoding {
+    public static func bytes(_ text: some StringProtocol) -> [UInt8] {
         let input = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(input.count)
@@ -24,7 +24,7 @@ enum PercentDecoding {
     }
 
     /// The value of the query parameter `name` in a raw query string, decoded to bytes.
-    static func queryValue(_ name: String, in query: String?) -> [UInt8]? {
+    public static func queryValue(_ name: String, in query: String?) -> [UInt8]? {
         guard let query else { return nil }
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -55,6 +55,16 @@ public final class ProductRegister: Sendable {
         }
     }
 
+    /// The cards `owner` registered, in GTIN order.
+    public func products(of owner: UInt32) throws(MarkingError) -> [Product] {
+        var found: [Product] = []
+        try store.forEachProduct { bytes in
+            let product = try JSONDecoder().decode(Product.self, from: Data(bytes))
+            if product.owner == owner { found.append(product) }
+        }
+        return found
+    }
+
     /// The public JSON of `gtin`'s card (no owner), `nil` when none is registered;
     /// from memory when cached, otherwise read from the store (blocking) and kept.
     func publicCard(_ gtin: GTIN) throws(MarkingError) -> [UInt8]? {

@@ -10,24 +10,7 @@ struct ProductRoutes {
     let service: MarkingService
 
     /// The body of `PUT /products/{gtin}`.
-    struct ProductInput: JSONInput {
-        var tradeName: String
-        var producer: String?
-        var importer: String?
-        var country: String?
-        var template: String?
-        var customsDeclaration: String?
-        var customsDeclarationDate: String?
-        var productionPlace: String?
-        var productionDate: String?
-        var certificate: String?
-        var price: String?
-
-        static let fields: Set<String> = [
-            "tradeName", "producer", "importer", "country", "template", "customsDeclaration", "customsDeclarationDate",
-            "productionPlace", "productionDate", "certificate", "price",
-        ]
-    }
+    typealias ProductInput = ProductCardInput
 
     /// A card as answered: everything but the internal timestamp format.
     struct ProductAnswer: Encodable {
@@ -132,19 +115,8 @@ struct ProductRoutes {
               participant.roles.contains(.producer) || participant.roles.contains(.importer)
         else { throw Problem(.auth.role) }
         let gtin = try Self.gtin(context)
-        let input = try Self.validate(try await ProductInput.decode(from: request), catalog: service.store.catalog)
-        let product = Product(
-            gtin: gtin.description, owner: participant.id, tradeName: input.tradeName, producer: input.producer, importer: input.importer,
-            country: input.country, template: input.template, customsDeclaration: input.customsDeclaration,
-            customsDeclarationDate: input.customsDeclarationDate, productionPlace: input.productionPlace,
-            productionDate: input.productionDate, certificate: input.certificate, price: input.price, updatedAt: MarkingStore.now())
-        let products = service.products
-        switch try await service.blocking({ try products.put(product) }) {
-        case .success(let (stored, isNew)):
-            return try JSONAnswer.response(
-                ProductAnswer(stored, showOwner: true), status: isNew ? .created : .ok, headers: [.location: "/api/v1/products/\(gtin)"])
-        case .failure(.foreign):
-            throw Problem(.products.foreign, detail: "GTIN \(gtin) is registered by another participant")
-        }
+        let (stored, isNew) = try await service.registerProduct(try await ProductInput.decode(from: request), gtin: gtin, by: participant)
+        return try JSONAnswer.response(
+            ProductAnswer(stored, showOwner: true), status: isNew ? .created : .ok, headers: [.location: "/api/v1/products/\(gtin)"])
     }
 }

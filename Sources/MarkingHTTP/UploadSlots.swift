@@ -48,7 +48,7 @@ public final class UploadSlots: Sendable {
     }
 
     /// The answer to a request that found every slot taken.
-    var busy: Problem {
+    public var busy: Problem {
         Problem(
             .request.busy, detail: "\(limit) streamed code lists are already being received or run; retry in \(Self.retryAfterSeconds) s",
             retryAfter: Self.retryAfterSeconds)

@@ -34,21 +34,7 @@ struct ViolationRoutes {
 
     private func report(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let input = try await ViolationInput.decode(from: request)
-        guard !input.code.isEmpty, input.code.utf8.count <= Self.maximumCodeLength else {
-            throw Problem(.violations.code, detail: "the code has 1 to \(Self.maximumCodeLength) bytes", pointer: "/code")
-        }
-        let place = try Self.text(input.place, "place", limit: Self.maximumPlaceLength)
-        let comment = try Self.text(input.comment, "comment", limit: Self.maximumCommentLength)
-        let code = try? service.store.parser.parse(bytes: Array(input.code.utf8))
-        let store = service.store, reports = service.violations, ip = context.clientIP
-        let stored = try await service.blocking { () throws(MarkingError) -> ViolationReport in
-            var genuine = false
-            if let code { genuine = try store.check(code).isGenuine }
-            return try reports.add(ViolationReport(
-                id: 0, time: JSONAnswer.timestamp(MarkingStore.now()), code: input.code,
-                gtin: code?.cis.gtin.description, serial: code?.cis.serial.description, genuine: genuine,
-                place: place, comment: comment, ip: ip))
-        }
+        let stored = try await service.reportViolation(code: input.code, place: input.place, comment: input.comment, ip: context.clientIP)
         context.auditNote.count = 1
         return try JSONAnswer.response(stored, status: .created, headers: [.location: "/api/v1/violations/\(stored.id)"])
     }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MarkingCore
 import MarkingHTTP
+import WebApp
 
 /// `marking-server serve`: the HTTP API over the data folder's store, until SIGINT or
 /// SIGTERM, which stop it gracefully (requests in flight finish, then the store closes).
@@ -76,11 +77,15 @@ struct ServeCommand: AsyncParsableCommand {
         var standardError = StandardError()
         print(admin.logLine, to: &standardError)
         let host = self.host
+        let web: WebApp
+        do { web = try WebApp(service: service) } catch { throw fail(error.description) }
         let application = MarkingApplication.buildApplication(
-            service: service, host: host, port: port, logger: logger,
+            service: service, host: host, port: port, logger: logger, pages: { web.add(to: $0) }, sessions: web,
             onServerRunning: { channel in
                 var standardError = StandardError()
-                print("serving http://\(host):\(channel.localAddress?.port ?? 0)/api/v1", to: &standardError)
+                let port = channel.localAddress?.port ?? 0
+                print("serving http://\(host):\(port)/api/v1", to: &standardError)
+                print("web application at http://\(host):\(port)/", to: &standardError)
             })
         let schedule = checkpointEvery.map { seconds in
             Task { [logger] in

@@ -97,6 +97,19 @@ extension MarkingStore {
         try read { try database.get(ReferenceKeys.product(gtin), in: families[.products]) }
     }
 
+    /// Every stored card, in GTIN order: the cabinet's product list. Cards are
+    /// thousands, not billions, so a scan of the family is what a page costs.
+    public func forEachProduct(_ body: ([UInt8]) throws -> Void) throws(MarkingError) {
+        try read { () throws -> Void in
+            let cursor = try Cursor(database, family: families[.products])
+            while cursor.isValid {
+                try body(cursor.value)
+                cursor.next()
+            }
+            try cursor.checkStatus()
+        }
+    }
+
     // MARK: Violations
 
     /// Up to `limit` stored reports with ids above `after`, oldest first.
