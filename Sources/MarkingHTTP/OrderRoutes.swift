@@ -1,7 +1,9 @@
+import Crypto
 import Emitter
 import Foundation
 import Hummingbird
 import MarkingCore
+import ServiceLifecycle
 
 /// `POST /orders`, `GET /orders/{id}`, `GET /orders/{id}/codes?format=text|csv|ndjson`.
 ///
@@ -12,6 +14,15 @@ import MarkingCore
 ///
 /// With `serialNumbers` the producer brings its own serials (self-made); they are
 /// checked whole and stored at once, or refused whole.
+///
+/// With `number` (the producer's order number, as documents have) placing an order is
+/// idempotent: the same number with the same body answers the order already placed
+/// (`200`, or `202` while it is still being emitted), a different body `409
+/// order.number_reused`; a client that retries after a timeout never gets a second
+/// range. An order of more than ``MarkingService/synchronousOrderLimit`` codes is
+/// answered `202` with its state as soon as its range is reserved (durably), and
+/// emitted in the background; `GET /orders/{id}` shows its progress until it is
+/// `COMPLETED`.
 struct OrderRoutes {
     let service: MarkingService
 
@@ -22,7 +33,10 @@ struct OrderRoutes {
         var template: String?
         /// Self-made serials; `quantity` must then equal their count.
         var serialNumbers: [String]?
-        static let fields: Set<String> = ["gtin", "quantity", "template", "serialNumbers"]
+        /// The producer's own order number: a retry with the same number and body gets
+        /// the same order back, never a second one.
+        var number: String?
+        static let fields: Set<String> = ["gtin", "quantity", "template", "serialNumbers", "number"]
         /// Room for ``OrderRoutes/maximumSelfMade`` serials of up to 20 characters,
         /// each JSON-escaped.
         static var maximumBodySize: Int { 4 * 1024 * 1024 }
@@ -44,8 +58,17 @@ struct OrderRoutes {
         var createdAt: String
         var completedAt: String?
         var codes: String
+        var number: String?
+        /// How far an `IN_PROGRESS` order emitted in the background is.
+        var progress: Progress?
 
-        init(_ order: EmissionOrder, catalog: TemplateCatalog) {
+        /// Codes written of the order's total.
+        struct Progress: Encodable {
+            var done: Int
+            var total: Int
+        }
+
+        init(_ order: EmissionOrder, catalog: TemplateCatalog, progress: EmissionProgress? = nil) {
             id = order.id
             gtin = order.gtinValue.description
             template = catalog.withID(order.templateID)?.name ?? "#\(order.templateID)"
@@ -56,6 +79,8 @@ struct OrderRoutes {
             createdAt = JSONAnswer.timestamp(order.createdAt)
             completedAt = order.completedAt.map(JSONAnswer.timestamp)
             codes = "/api/v1/orders/\(order.id)/codes"
+            number = order.number
+            if order.state == .inProgress, let progress { self.progress = Progress(done: progress.completed, total: order.quantity) }
         }
     }
 
@@ -63,7 +88,7 @@ struct OrderRoutes {
         group.post("orders") { request, context in try await place(request, context) }
         group.get("orders/{id}") { request, context in
             let order = try await visibleOrder(request, context)
-            return try JSONAnswer.response(OrderAnswer(order, catalog: service.store.catalog))
+            return try JSONAnswer.response(OrderAnswer(order, catalog: service.store.catalog, progress: service.runningOrders.progress(order.id)))
         }
         group.get("orders/{id}/codes") { request, context in try await codes(request, context) }
     }
@@ -83,6 +108,12 @@ struct OrderRoutes {
         }
         if let serials = input.serialNumbers {
             try validate(selfMade: serials, quantity: input.quantity, template: template)
+        }
+        if let number = input.number {
+            guard (1...EmissionRequest.maximumNumberLength).contains(number.utf8.count), !number.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw Problem(.orders.number, detail: "an order number has 1 to \(EmissionRequest.maximumNumberLength) bytes and no control characters", pointer: "/number")
+            }
         }
         return (gtin, input.quantity, template, input.serialNumbers)
     }
@@ -131,16 +162,74 @@ struct OrderRoutes {
         guard product.owner == participant.id else {
             throw Problem(.orders.gtinForeign, detail: "GTIN \(gtin) is registered by another participant", pointer: "/gtin")
         }
+        // A card registered before the admin assigned its GTIN to someone else.
+        if let assignee = try await service.blocking({ try products.assignee(gtin) }), assignee != participant.id {
+            throw Problem(.orders.gtinForeign, detail: "GTIN \(gtin) is assigned to another participant", pointer: "/gtin")
+        }
         context.auditNote.count = quantity
         let emitter = service.emitter
-        let request = EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id)
-        let order = try await service.blocking {
-            if let serials { try emitter.registerSelfMade(serials, request: request) } else { try emitter.emit(request) }
+        let request = EmissionRequest(
+            gtin: gtin, quantity: quantity, template: template, producer: participant.id, number: input.number,
+            fingerprint: input.number.map { _ in Self.fingerprint(gtin: gtin, quantity: quantity, template: template, serials: serials) })
+        // A retry: the order placed under this number, as it is now.
+        if let existing = try await emitting({ try emitter.existingOrder(for: request) }) {
+            return try answer(existing, status: existing.state == .inProgress ? .accepted : .ok)
         }
-        service.metrics.codesEmitted(quantity)
-        return try JSONAnswer.response(
-            OrderAnswer(order, catalog: service.store.catalog), status: .created,
+        if let serials {
+            let order = try await emitting { try emitter.registerSelfMade(serials, request: request) }
+            service.metrics.codesEmitted(quantity)
+            return try answer(order, status: .created)
+        }
+        let (order, isNew) = try await emitting { try emitter.reserveOrFind(request) }
+        guard isNew else { return try answer(order, status: order.state == .inProgress ? .accepted : .ok) }
+        guard quantity > service.synchronousOrderLimit else {
+            let completed = try await service.blocking { try emitter.complete(order) }
+            service.metrics.codesEmitted(quantity)
+            return try answer(completed, status: .created)
+        }
+        emitInBackground(order)
+        return try answer(order, status: .accepted)
+    }
+
+    /// Runs emitter work on the workers; an order number used for another order is
+    /// answered pointing at `/number`.
+    private func emitting<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await service.blocking(body)
+        } catch let problem as Problem where problem.code == .orders.numberReused {
+            throw Problem(problem.code, detail: problem.detail, pointer: "/number")
+        }
+    }
+
+    /// Writes the records of a reserved order on the job workers, where documents run:
+    /// its progress shows in `GET /orders/{id}` meanwhile. The server's stop waits for it
+    /// (``MarkingService/close()``); a crash leaves it `INTERRUPTED` at the next start,
+    /// its range spent and its codes never handed out.
+    private func emitInBackground(_ order: EmissionOrder) {
+        let progress = EmissionProgress()
+        let running = service.runningOrders, emitter = service.emitter, metrics = service.metrics
+        running.started(order.id, progress)
+        service.jobWorkers.submit {
+            defer { running.finished(order.id) }
+            if (try? emitter.complete(order, progress: progress)) != nil { metrics.codesEmitted(order.quantity) }
+        }
+    }
+
+    /// The answer to `POST /orders`: the order, with its address.
+    private func answer(_ order: EmissionOrder, status: HTTPResponse.Status) throws -> Response {
+        try JSONAnswer.response(
+            OrderAnswer(order, catalog: service.store.catalog, progress: service.runningOrders.progress(order.id)), status: status,
             headers: [.location: "/api/v1/orders/\(order.id)"])
+    }
+
+    /// What tells a retry from another order under the same number: SHA-256 of the
+    /// order's fields as validated (the template resolved, so leaving it out and naming
+    /// the default are the same order).
+    static func fingerprint(gtin: GTIN, quantity: Int, template: CodeTemplate, serials: [String]?) -> String {
+        var hash = SHA256()
+        hash.update(data: Array("\(gtin)\n\(quantity)\n\(template.name)\n".utf8))
+        for serial in serials ?? [] { hash.update(data: Array((serial + "\n").utf8)) }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// The order of the path, after checking the caller may see it.
@@ -165,27 +254,21 @@ struct OrderRoutes {
         case .csv: "text/csv; charset=utf-8"
         case .ndjson: "application/x-ndjson"
         }
-        let emitter = service.emitter, workers = service.workers
+        let emitter = service.emitter, workers = service.workers, channel = context.channel
+        // Part by part: the emitter's queues compute a part and are free again before it
+        // is written, so a slow client holds only its own connection (see
+        // `Emitter.parts(of:)`). A stop of the server cuts a download off rather than
+        // wait for its client: the client downloads again, the codes are the same.
         let body = ResponseBody { writer in
-            let sink = ResponseCodeSink()
-            async let generated: Void = workers.run {
-                defer { sink.finish() }
-                try emitter.download(order, format: format, sink: sink)
-            }
-            var failure: (any Error)?
-            for await block in sink.blocks {
-                if failure == nil {
-                    do {
-                        try await writer.write(ByteBuffer(bytes: block))
-                    } catch {
-                        failure = error
-                        sink.abandon()
-                    }
+            try await withGracefulShutdownHandler {
+                if !format.header.isEmpty { try await writer.write(ByteBuffer(bytes: format.header)) }
+                for part in emitter.parts(of: order) {
+                    let block = try await workers.run { try emitter.codes(of: order, in: part, format: format) }
+                    try await writer.write(ByteBuffer(bytes: block))
                 }
-                sink.taken()
+            } onGracefulShutdown: {
+                channel?.close(promise: nil)
             }
-            try await generated
-            if let failure { throw failure }
             try await writer.finish(nil)
         }
         return Response(

@@ -4,7 +4,8 @@ import MarkingCore
 import OwnershipBatch
 
 /// `PUT /products/{gtin}` (a producer or importer: registers or updates the GTIN's
-/// card; the first to register a GTIN keeps it) and `GET /products/{gtin}` (anyone:
+/// card; who may is ``ProductRegister``'s rule: the first to register a GTIN keeps it
+/// until the admin assigns GTINs) and `GET /products/{gtin}` (anyone:
 /// the card is what the public check shows anyway).
 struct ProductRoutes {
     let service: MarkingService
@@ -145,6 +146,10 @@ struct ProductRoutes {
                 ProductAnswer(stored, showOwner: true), status: isNew ? .created : .ok, headers: [.location: "/api/v1/products/\(gtin)"])
         case .failure(.foreign):
             throw Problem(.products.foreign, detail: "GTIN \(gtin) is registered by another participant")
+        case .failure(.assignedElsewhere(let assignment)):
+            throw Problem(.products.assignedElsewhere, detail: "GTIN \(gtin) is assigned to another participant (by \(assignment.count == 14 ? "GTIN" : "company prefix \(assignment)"))")
+        case .failure(.unassigned):
+            throw Problem(.products.unassigned, detail: "GTIN \(gtin) is not assigned to you; ask the registry's administrator to assign it or its company prefix")
         }
     }
 }
