@@ -152,9 +152,11 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // A route is reading (or is about to read) this body: its read throws, so
             // it stops waiting for bytes that will not be read.
             context.fireErrorCaught(problem)
-            // The request's answer has not begun: the problem is its answer.
-            if !(unanswered == 1 && answering) { replacing = true }
-            else { return }
+            // An answer already begun is let finish, then the connection closes;
+            // otherwise the problem takes the place of the route's answer.
+            let answerBegun = unanswered == 1 && answering
+            guard !answerBegun else { return }
+            replacing = true
         }
         pending = problem
     }
