@@ -104,6 +104,7 @@ server_binary() {
   [ -x .build/release/marking-server ] || swift build -c release --product marking-server >&2
   echo .build/release/marking-server
 }
+# Rates are unlimited: the benches and the fault run drive all their load from one address.
 start_replica() {
   local i=$1 name=${replicas[$1]} binary
   replica_alive "$name" && return 0
@@ -114,6 +115,7 @@ start_replica() {
   MARKING_ADMIN_TOKEN=${MARKING_ADMIN_TOKEN:-$(cat "$dir/admin-token")} nohup "$binary" serve \
     --cluster "$(urls)" --node "$name" --data "$dir/$name" --keys "$dir/keys.json" --port "$(http_port "$i")" \
     --checkpoint-every "${CHECKPOINT_EVERY:-600}" \
+    --anonymous-rate 0 --token-rate 0 \
     >"$dir/$name/serve.log" 2>&1 &
   echo $! > "$dir/$name/serve.pid"
   local waited=0

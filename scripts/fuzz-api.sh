@@ -14,7 +14,7 @@ command -v st >/dev/null || pip install -q schemathesis
 swift build -c release --product marking-server
 DATA=$(mktemp -d)
 ADMIN="fuzz-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-MARKING_ADMIN_TOKEN=$ADMIN .build/release/marking-server serve --data "$DATA" --port "$PORT" >"$DATA/server.log" 2>&1 &
+MARKING_ADMIN_TOKEN=$ADMIN .build/release/marking-server serve --data "$DATA" --port "$PORT" --anonymous-rate 0 --token-rate 0 >"$DATA/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 API=http://127.0.0.1:$PORT/api/v1

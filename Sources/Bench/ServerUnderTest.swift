@@ -64,7 +64,8 @@ final class ServerUnderTest: Sendable {
         let token = "bench-" + (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 36) }.joined()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0"]
+        // Unlimited rates: the bench drives all its load from one address and few tokens.
+        process.arguments = ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0", "--anonymous-rate", "0", "--token-rate", "0"]
         var environment = ProcessInfo.processInfo.environment
         environment["MARKING_ADMIN_TOKEN"] = token
         process.environment = environment

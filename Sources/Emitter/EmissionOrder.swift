@@ -19,13 +19,33 @@ public struct EmissionRequest: Sendable, Codable, Hashable {
     public var quantity: Int
     public var template: CodeTemplate
     public var producer: UInt32
+    /// The producer's own number for the order, which makes placing it idempotent: a
+    /// second request with the same number gets the first order back, never a second
+    /// range (``Emitter/reserveOrFind(_:)``). At most ``maximumNumberLength`` bytes.
+    public var number: String?
+    /// What tells a retry of the order from another order under the same number: a
+    /// digest of the request as the caller received it (the HTTP API hashes its body's
+    /// fields).
+    public var fingerprint: String?
 
-    public init(gtin: GTIN, quantity: Int, template: CodeTemplate, producer: UInt32) {
+    /// The longest order number, in bytes, as for documents.
+    public static let maximumNumberLength = 128
+
+    public init(
+        gtin: GTIN, quantity: Int, template: CodeTemplate, producer: UInt32, number: String? = nil, fingerprint: String? = nil
+    ) {
         self.gtin = gtin
         self.quantity = quantity
         self.template = template
         self.producer = producer
+        self.number = number
+        self.fingerprint = fingerprint
     }
+}
+
+extension MarkingError.Code {
+    /// An order number the producer already used for a different order.
+    public static let orderNumberReused: Self = "order.number_reused"
 }
 
 /// A stored emission order: the counter range it owns and how far it got.
@@ -56,6 +76,10 @@ public struct EmissionOrder: Sendable, Codable, Hashable {
     /// The replica that writes the order's records, in a cluster (`nil` on a single
     /// node): only it marks the order `INTERRUPTED` after a crash.
     public var node: String? = nil
+    /// The producer's number for the order, when it gave one (``EmissionRequest/number``).
+    public var number: String? = nil
+    /// The request's fingerprint, compared with a retry's (``EmissionRequest/fingerprint``).
+    public var fingerprint: String? = nil
 
     public var gtinValue: GTIN { GTIN(uncheckedValue: gtin) }
 

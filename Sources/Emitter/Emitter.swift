@@ -21,9 +21,14 @@ public final class Emitter: Sendable {
     public let store: MarkingStore
     /// The number of shard queues an order is split across.
     public let shardCount: Int
-    private let queues: [DispatchQueue]
+    let queues: [DispatchQueue]
     /// Writes records; one per emitter, see ``EmissionRange``.
     private let writerQueue = DispatchQueue(label: "marking.emitter.writer", qos: .userInitiated)
+    /// The most records an order writes on ``writerQueue`` at a time (see ``run``).
+    let writeSlice: Int
+
+    /// The default ``writeSlice``: a few tenths of a second of writing.
+    public static let defaultWriteSlice = 262_144
 
     /// The replica this emitter runs on ("" on a single node).
     public let node: String
@@ -32,8 +37,10 @@ public final class Emitter: Sendable {
     ///   - shards: queues per order; one per core by default.
     ///   - node: the replica, in a cluster: its orders name it, and only its own are
     ///     marked `INTERRUPTED` at start.
-    public init(store: MarkingStore, shards: Int? = nil, node: String = "") throws(MarkingError) {
+    ///   - writeSlice: the most records an order writes before another order's may.
+    public init(store: MarkingStore, shards: Int? = nil, node: String = "", writeSlice: Int = Emitter.defaultWriteSlice) throws(MarkingError) {
         self.node = node
+        self.writeSlice = max(1, writeSlice)
         self.store = store
         let count = max(1, shards ?? ProcessInfo.processInfo.activeProcessorCount)
         shardCount = count
@@ -50,7 +57,17 @@ public final class Emitter: Sendable {
         _ request: EmissionRequest, format: CodeListFormat = .text, sink: (any CodeSink)? = nil,
         progress: EmissionProgress? = nil
     ) throws(MarkingError) -> EmissionOrder {
-        var order = try reserve(request)
+        let (order, isNew) = try reserveOrFind(request)
+        guard isNew else { return order }
+        return try complete(order, format: format, sink: sink, progress: progress)
+    }
+
+    /// Step two of an emission: writes every record of a reserved order, makes them
+    /// durable, marks the order completed and returns it.
+    public func complete(
+        _ reserved: EmissionOrder, format: CodeListFormat = .text, sink: (any CodeSink)? = nil, progress: EmissionProgress? = nil
+    ) throws(MarkingError) -> EmissionOrder {
+        var order = reserved
         try run(order, persist: true, format: format, sink: sink, progress: progress)
         order.state = .completed
         order.completedAt = MarkingStore.now()
@@ -61,6 +78,14 @@ public final class Emitter: Sendable {
     /// Step one of an emission, public so that a crash right after it can be tested:
     /// validates the request and durably reserves its counter range.
     public func reserve(_ request: EmissionRequest) throws(MarkingError) -> EmissionOrder {
+        try reserveOrFind(request).order
+    }
+
+    /// ``reserve(_:)``, or, for a request whose ``EmissionRequest/number`` the
+    /// producer has used already, that order (`isNew` false) in whatever state it is:
+    /// a retry never reserves a second range. `order.number_reused` when that order
+    /// was placed with a different request.
+    public func reserveOrFind(_ request: EmissionRequest) throws(MarkingError) -> (order: EmissionOrder, isNew: Bool) {
         guard request.quantity >= 1, request.quantity <= Self.maximumQuantity else {
             throw MarkingError(
                 .invalidQuantity,
@@ -71,7 +96,8 @@ public final class Emitter: Sendable {
         }
         let length = request.template.serialLength
         let permutation = store.permutation(gtin: request.gtin, serialLength: length)
-        return try store.committer.commit { changeset throws(MarkingError) -> EmissionOrder in
+        return try store.committer.commit { changeset throws(MarkingError) -> (order: EmissionOrder, isNew: Bool) in
+            if let existing = try existingOrder(for: request) { return (existing, false) }
             let counter = try store.counter(gtin: request.gtin, serialLength: length)
             let start = counter.next
             var end = start + UInt64(request.quantity)
@@ -95,11 +121,12 @@ public final class Emitter: Sendable {
                 serialLength: length, quantity: request.quantity, producer: request.producer,
                 keyID: store.keys.activeKeyID, rangeStart: start, rangeEnd: end, skipped: skipped,
                 selfMade: false, state: .inProgress, createdAt: MarkingStore.now(), completedAt: nil,
-                node: node.isEmpty ? nil : node)
+                node: node.isEmpty ? nil : node, number: request.number, fingerprint: request.fingerprint)
             changeset.putCounter(EmissionCounter(next: end, hasSelfMade: counter.hasSelfMade), gtin: request.gtin, serialLength: length)
             changeset.putOrder(order.id, try encode(order))
+            if let number = request.number { changeset.putOrderNumber(number, of: request.producer, id: order.id) }
             changeset.emit(order.range)
-            return order
+            return (order, true)
         }.value
     }
 
@@ -142,11 +169,6 @@ public final class Emitter: Sendable {
         // Codes written and handed out at once are handed out only once their records
         // are synced: an output cut short by a crash holds no code the store lost.
         let durable = persist && sink != nil ? DurableFrontier(start: order.rangeStart) : nil
-        if persist {
-            let committer = store.committer
-            let range = order.range
-            dispatch(on: writerQueue) { try committer.materialize(range, progress: { progress?.addWritten($0) }, durable: durable) }
-        }
         if let sink {
             let generator = CodeGenerator(
                 permutation: store.permutation(gtin: gtin, serialLength: order.serialLength), signer: signer,
@@ -175,6 +197,21 @@ public final class Emitter: Sendable {
                     let to = order.rangeStart + total * (shard + 1) / shards
                     dispatch(on: queues[Int(shard)]) { try generator.run(from: from, to: to) }
                 }
+            }
+        }
+        if persist {
+            // Slice by slice, from this thread, while the shards generate: a small order
+            // queued meanwhile writes between two slices of a large one instead of
+            // waiting for all of it.
+            let committer = store.committer
+            do {
+                for slice in order.range.slices(of: writeSlice) {
+                    try writerQueue.sync {
+                        try committer.materialize(slice, progress: { progress?.addWritten($0) }, durable: durable)
+                    }
+                }
+            } catch {
+                failures.withLock { $0.append(error) }
             }
         }
         group.wait()
@@ -214,6 +251,7 @@ public final class Emitter: Sendable {
         }
         let permutation = store.permutation(gtin: request.gtin, serialLength: length)
         return try store.committer.commit { changeset throws(MarkingError) -> EmissionOrder in
+            if let existing = try existingOrder(for: request) { return existing }
             let counter = try store.counter(gtin: request.gtin, serialLength: length)
             var refs: [CodeRef] = []
             refs.reserveCapacity(parsed.count)
@@ -234,13 +272,15 @@ public final class Emitter: Sendable {
                 id: try store.nextID(.order, in: &changeset), gtin: request.gtin.value, templateID: template.id,
                 serialLength: length, quantity: parsed.count, producer: request.producer,
                 keyID: store.keys.activeKeyID, rangeStart: 0, rangeEnd: 0, skipped: [], selfMade: true,
-                state: .completed, createdAt: MarkingStore.now(), completedAt: MarkingStore.now())
+                state: .completed, createdAt: MarkingStore.now(), completedAt: MarkingStore.now(), number: request.number,
+                fingerprint: request.fingerprint)
             let record = CodeRecord(
                 status: .emitted, flags: .selfMade, templateID: template.id, keyID: order.keyID,
                 owner: request.producer, producer: request.producer, order: order.id, emittedAt: order.createdAt)
             for ref in refs { changeset.putCode(ref, record) }
             changeset.putCounter(EmissionCounter(next: counter.next, hasSelfMade: true), gtin: request.gtin, serialLength: length)
             changeset.putOrder(order.id, try encode(order))
+            if let number = request.number { changeset.putOrderNumber(number, of: request.producer, id: order.id) }
             return order
         }.value
     }
@@ -248,7 +288,7 @@ public final class Emitter: Sendable {
     /// The most serials one self-made order may carry.
     public static let maximumSelfMade = 1_000_000
 
-    private func downloadSelfMade(_ order: EmissionOrder, format: CodeListFormat, sink: any CodeSink) throws(MarkingError) {
+    func downloadSelfMade(_ order: EmissionOrder, format: CodeListFormat, sink: any CodeSink) throws(MarkingError) {
         let gtin = order.gtinValue
         let permutation = store.permutation(gtin: gtin, serialLength: order.serialLength)
         guard let template = store.catalog.withID(order.templateID), let signer = store.signer.keyed(order.keyID) else {
@@ -277,6 +317,23 @@ public final class Emitter: Sendable {
     }
 
     // MARK: Orders
+
+    /// The order the producer placed under `request`'s number, if any; thrown
+    /// `order.number_reused` when it was placed with a different request (another
+    /// fingerprint). Read inside the commit that would place the order, so two
+    /// retries arriving together cannot both place one.
+    public func existingOrder(for request: EmissionRequest) throws(MarkingError) -> EmissionOrder? {
+        guard let number = request.number, let id = try store.orderID(producer: request.producer, number: number),
+              let order = try order(id)
+        else { return nil }
+        guard order.fingerprint == request.fingerprint else {
+            throw MarkingError(
+                .orderNumberReused,
+                "order number \(number) was used for order \(id), placed with a different request; a retry must send the same order",
+                field: .init("number", .orderNumberReused))
+        }
+        return order
+    }
 
     /// The stored order `id`, or `nil`.
     public func order(_ id: UInt64) throws(MarkingError) -> EmissionOrder? {

@@ -13,6 +13,7 @@ public enum MarkingApplication {
     ) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: service.metrics))
+        router.add(middleware: RateLimitMiddleware(service: service))
         router.add(middleware: AuditMiddleware(trail: service.audit, sessions: sessions))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: RegistrySequenceMiddleware(service: service))
@@ -54,6 +55,7 @@ public enum MarkingApplication {
         DocumentRoutes(service: service).add(to: api)
         ShipmentRoutes(service: service).add(to: api)
         ProductRoutes(service: service).add(to: api)
+        GTINAssignmentRoutes(service: service).add(to: api)
         AuditRoutes(service: service).add(to: api)
         ViolationRoutes(service: service).add(to: api)
         PackageRoutes(service: service).add(to: api)
@@ -75,26 +77,40 @@ public enum MarkingApplication {
     /// `runService()`, which stops gracefully on SIGINT and SIGTERM. Anonymous public
     /// checks that can be answered from memory are answered in the channel pipeline
     /// (``PublicCheckHandler``), the rest by the router. A connection idle for
-    /// `idleTimeout` is closed (``IdleConnectionHandler``).
+    /// `idleTimeout` is closed (``IdleConnectionHandler``); past `maximumConnections`
+    /// open at once, new ones are closed at once (``OpenConnections``).
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
+        maximumConnections: Int = OpenConnections.defaultLimit,
         pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil, sessions: (any PageSessions)? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let connections = OpenConnections(limit: maximumConnections, metrics: service.metrics)
+        return Application(
             router: buildRouter(service: service, pages: pages, sessions: sessions),
             // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
             // never sees the checks answered in the pipeline.
-            server: .http1(configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout, connections: connections))),
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: onServerRunning,
             logger: logger)
     }
 
     /// The handlers each connection gets between the HTTP codec and the router, in
-    /// order: the idle timeout first, so that it sees every request and answer.
-    static func connectionHandlers(service: MarkingService, idleTimeout: TimeAmount) -> [any RemovableChannelHandler] {
-        [IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName)]
+    /// order: the request guard first, so that it sees the parser's errors before
+    /// anyone and writes behind every answer; then the idle timeout, so that it sees
+    /// every request and answer.
+    /// The cap on open connections, when given, is checked before them all.
+    static func connectionHandlers(
+        service: MarkingService, idleTimeout: TimeAmount, connections: OpenConnections? = nil
+    ) -> [any RemovableChannelHandler] {
+        let limit: [any RemovableChannelHandler] = connections.map { [ConnectionLimitHandler(connections: $0)] } ?? []
+        return limit + [
+            RequestGuardHandler(listTimeout: .seconds(CodeListBody.maximumDuration.components.seconds), serverName: serverName),
+            IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName),
+        ]
     }
 
     /// How long a connection may stay idle (no request part read, no answer being

@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import MarkingCore
 import OwnershipBatch
+import ServiceLifecycle
+import NIOCore
 
 /// The participant's operations that the JSON routes and the web application share:
 /// each checks the caller's right and the input by the same rules and answers the
@@ -25,12 +27,19 @@ extension MarkingService {
             return (stored, isNew)
         case .failure(.foreign):
             throw Problem(.products.foreign, detail: "GTIN \(gtin) is registered by another participant")
+        case .failure(.assignedElsewhere(let assignment)):
+            throw Problem(.products.assignedElsewhere, detail: "GTIN \(gtin) is assigned to another participant (by \(assignment.count == 14 ? "GTIN" : "company prefix \(assignment)"))")
+        case .failure(.unassigned):
+            throw Problem(.products.unassigned, detail: "GTIN \(gtin) is not assigned to you; ask the registry's administrator to assign it or its company prefix")
         }
     }
 
     /// Places an order of codes for `participant` (a producer or an importer), for a
-    /// GTIN whose card it registered; with `serialNumbers`, its own serials.
-    public func placeOrder(_ input: OrderInput, by participant: Participant) async throws -> EmissionOrder {
+    /// GTIN whose card it registered; with `serialNumbers`, its own serials. With
+    /// `number` it is idempotent: a retry gets the order already placed (`200`, `202`
+    /// while still emitted). An order above ``synchronousOrderLimit`` codes is
+    /// answered `202` once its range is durably reserved and emitted in the background.
+    public func placeOrder(_ input: OrderInput, by participant: Participant) async throws -> (order: EmissionOrder, status: HTTPResponse.Status) {
         guard participant.roles.contains(.producer) || participant.roles.contains(.importer) else { throw Problem(.auth.role) }
         let (gtin, quantity, template, serials) = try OrderRoutes.validate(input, catalog: store.catalog)
         let products = self.products
@@ -42,13 +51,56 @@ extension MarkingService {
         guard product.owner == participant.id else {
             throw Problem(.orders.gtinForeign, detail: "GTIN \(gtin) is registered by another participant", pointer: "/gtin")
         }
-        let emitter = self.emitter
-        let request = EmissionRequest(gtin: gtin, quantity: quantity, template: template, producer: participant.id)
-        let order = try await blocking {
-            if let serials { try emitter.registerSelfMade(serials, request: request) } else { try emitter.emit(request) }
+        // A card registered before the admin assigned its GTIN to someone else.
+        if let assignee = try await blocking({ try products.assignee(gtin) }), assignee != participant.id {
+            throw Problem(.orders.gtinForeign, detail: "GTIN \(gtin) is assigned to another participant", pointer: "/gtin")
         }
-        metrics.codesEmitted(quantity)
-        return order
+        let emitter = self.emitter
+        let request = EmissionRequest(
+            gtin: gtin, quantity: quantity, template: template, producer: participant.id, number: input.number,
+            fingerprint: input.number.map { _ in OrderRoutes.fingerprint(gtin: gtin, quantity: quantity, template: template, serials: serials) })
+        // A retry: the order placed under this number, as it is now.
+        if let existing = try await emitting({ try emitter.existingOrder(for: request) }) {
+            return (existing, existing.state == .inProgress ? .accepted : .ok)
+        }
+        if let serials {
+            let order = try await emitting { try emitter.registerSelfMade(serials, request: request) }
+            metrics.codesEmitted(quantity)
+            return (order, .created)
+        }
+        let (order, isNew) = try await emitting { try emitter.reserveOrFind(request) }
+        guard isNew else { return (order, order.state == .inProgress ? .accepted : .ok) }
+        guard quantity > synchronousOrderLimit else {
+            let completed = try await blocking { try emitter.complete(order) }
+            metrics.codesEmitted(quantity)
+            return (completed, .created)
+        }
+        emitInBackground(order)
+        return (order, .accepted)
+    }
+
+    /// Runs emitter work on the workers; an order number used for another order is
+    /// answered pointing at `/number`.
+    private func emitting<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await blocking(body)
+        } catch let problem as Problem where problem.code == .orders.numberReused {
+            throw Problem(problem.code, detail: problem.detail, pointer: "/number")
+        }
+    }
+
+    /// Writes the records of a reserved order on the job workers, where documents run:
+    /// its progress shows in `GET /orders/{id}` meanwhile. The server's stop waits for it
+    /// (``MarkingService/close()``); a crash leaves it `INTERRUPTED` at the next start,
+    /// its range spent and its codes never handed out.
+    private func emitInBackground(_ order: EmissionOrder) {
+        let progress = EmissionProgress()
+        let running = runningOrders, emitter = self.emitter, metrics = self.metrics
+        running.started(order.id, progress)
+        jobWorkers.submit {
+            defer { running.finished(order.id) }
+            if (try? emitter.complete(order, progress: progress)) != nil { metrics.codesEmitted(order.quantity) }
+        }
     }
 
     /// Order `id`, when `caller` may see it: its producer or the admin.
@@ -59,9 +111,12 @@ extension MarkingService {
         return order
     }
 
-    /// The codes of a completed order as a streamed download in `format`, generated on
-    /// the workers as the client reads them (memory stays flat whatever the order's size).
-    public func codeDownload(_ order: EmissionOrder, format: CodeListFormat) throws(Problem) -> Response {
+    /// The codes of a completed order as a streamed download in `format`, part by part:
+    /// the emitter's queues compute a part and are free again before it is written, so
+    /// a slow client holds only its own connection (see `Emitter.parts(of:)`). A stop
+    /// of the server cuts a download off (closing `channel`) rather than wait for its
+    /// client: the client downloads again, the codes are the same.
+    public func codeDownload(_ order: EmissionOrder, format: CodeListFormat, channel: (any Channel)?) throws(Problem) -> Response {
         guard order.state == .completed else { throw Problem(.orders.notReady, detail: "order \(order.id) is \(order.state.rawValue)") }
         let contentType = switch format {
         case .text: "text/plain; charset=utf-8"
@@ -70,25 +125,15 @@ extension MarkingService {
         }
         let emitter = self.emitter, workers = self.workers
         let body = ResponseBody { writer in
-            let sink = ResponseCodeSink()
-            async let generated: Void = workers.run {
-                defer { sink.finish() }
-                try emitter.download(order, format: format, sink: sink)
-            }
-            var failure: (any Error)?
-            for await block in sink.blocks {
-                if failure == nil {
-                    do {
-                        try await writer.write(ByteBuffer(bytes: block))
-                    } catch {
-                        failure = error
-                        sink.abandon()
-                    }
+            try await withGracefulShutdownHandler {
+                if !format.header.isEmpty { try await writer.write(ByteBuffer(bytes: format.header)) }
+                for part in emitter.parts(of: order) {
+                    let block = try await workers.run { try emitter.codes(of: order, in: part, format: format) }
+                    try await writer.write(ByteBuffer(bytes: block))
                 }
-                sink.taken()
+            } onGracefulShutdown: {
+                channel?.close(promise: nil)
             }
-            try await generated
-            if let failure { throw failure }
             try await writer.finish(nil)
         }
         let suffix = switch format {

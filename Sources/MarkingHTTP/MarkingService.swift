@@ -26,6 +26,11 @@ public final class MarkingService: Sendable {
     public let jobWorkers: StoreWorkers
     /// The progress of the documents running in this process.
     public let running = RunningDocuments()
+    /// The progress of the orders emitted in the background by this process.
+    public let runningOrders = RunningOrders()
+    /// The largest order answered once its codes are durable (`201`); a larger one is
+    /// answered `202` as soon as its range is reserved, and emitted in the background.
+    public let synchronousOrderLimit: Int
     /// The audit trail of every mutating call and code check.
     public let audit: AuditTrail
     /// Reports of suspected fakes from the public.
@@ -34,14 +39,20 @@ public final class MarkingService: Sendable {
     public let metrics = APIMetrics()
     /// The cap on streamed code lists held at once (see ``UploadSlots``).
     public let uploads: UploadSlots
+    /// The rate of requests without a token, per IP address; `nil`: unlimited.
+    public let anonymousLimiter: RateLimiter?
+    /// The rate of requests with a token, per token; `nil`: unlimited.
+    public let tokenLimiter: RateLimiter?
 
     /// Opens the service over an open `store`. Marks orders a crash left in progress
     /// as interrupted (see ``Emitter``). `maximumUploads` caps the streamed code lists
-    /// received or run at once.
+    /// received or run at once; `limits` are the request rates allowed (see ``RateLimiter``).
     public init(
         store: MarkingStore, admin: AdminToken, workers: StoreWorkers = StoreWorkers(), maximumUploads: Int = UploadSlots.defaultLimit,
+        limits: RateLimits = .unlimited, synchronousOrderLimit: Int = MarkingService.defaultSynchronousOrderLimit,
         replication: (any ReplicationStatus)? = nil
     ) throws(MarkingError) {
+        self.synchronousOrderLimit = synchronousOrderLimit
         self.store = store
         self.replication = replication
         self.emitter = try Emitter(store: store, node: replication?.node ?? "")
@@ -55,9 +66,15 @@ public final class MarkingService: Sendable {
         self.violations = ViolationReports(store: store)
         self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)
         self.uploads = UploadSlots(limit: maximumUploads)
+        self.anonymousLimiter = limits.anonymous.map { RateLimiter(rate: $0) }
+        self.tokenLimiter = limits.token.map { RateLimiter(rate: $0) }
     }
 
-    /// Waits for the documents running in the background to finish (each is all or
+    /// The default ``synchronousOrderLimit``: a million codes take a few seconds to
+    /// write, about what a client waits for an answer without giving up.
+    public static let defaultSynchronousOrderLimit = 1_000_000
+
+    /// Waits for the documents and orders running in the background to finish (each is all or
     /// nothing, so waiting is what keeps a stop from turning them `INTERRUPTED`), then
     /// writes the audit lines still waiting for their batch and closes the store; call
     /// once the server has stopped.

@@ -15,6 +15,10 @@ info:
     (after a write, at least the sequence it was committed at). A request with
     `X-Registry-Min-Sequence: N` is answered once the replica has applied N (read-your-writes
     across replicas), or `503 registry.lagging` after 5 s.
+    Every route may answer `429 request.rate_limited` with `Retry-After` when its client
+    (an address without a token, or a token) is past its rate, and a request that cannot
+    be read as HTTP/1.1 is answered `400 request.malformed_http` (`431
+    request.headers_too_large`, `408 request.body_timeout`) and its connection closed.
 servers:
   - url: /api/v1
 components:
@@ -254,6 +258,43 @@ paths:
         "401": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+  /gtin-assignments/{digits}:
+    parameters:
+      - name: digits
+        in: path
+        required: true
+        description: A GS1 company prefix (6 to 12 digits) or a GTIN (14 digits with a valid check digit).
+        schema: {type: string}
+    put:
+      summary: Assigns or reassigns a GTIN or company prefix to a participant (admin).
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [participant]
+              additionalProperties: false
+              properties:
+                participant: {type: integer, minimum: 0}
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "201": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /gtin-assignments:
+    get:
+      summary: Every GTIN and company prefix assignment (admin).
+      security: [{bearer: []}]
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
   /codes/{code}:
     get:
       summary: Public check of a code, percent-encoded, in any scanner shape.
@@ -362,8 +403,22 @@ paths:
                   description: Self-made serials (at most 100,000); quantity must equal their count.
                   type: array
                   items: {type: string}
+                number:
+                  description: >
+                    The producer's order number (1 to 128 bytes), an idempotency key: the same
+                    number and body answer the order already placed (200, or 202 while it is
+                    emitted), a different body 409 order.number_reused.
+                  type: string
       responses:
+        "200": {$ref: "#/components/responses/JSON"}
         "201": {$ref: "#/components/responses/JSON"}
+        "202":
+          description: >
+            A large order: its range is reserved and it is emitted in the background;
+            GET /orders/{id} shows its state and progress.
+          content:
+            application/json:
+              schema: {type: object}
         "409": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "400": {$ref: "#/components/responses/Problem"}

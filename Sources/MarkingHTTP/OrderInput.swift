@@ -7,13 +7,17 @@ public struct OrderInput: JSONInput {
     public var template: String?
     /// Self-made serials; `quantity` must then equal their count.
     public var serialNumbers: [String]?
-    public static let fields: Set<String> = ["gtin", "quantity", "template", "serialNumbers"]
+    /// The producer's own order number: a retry with the same number and body gets
+    /// the same order back, never a second one.
+    public var number: String?
+    public static let fields: Set<String> = ["gtin", "quantity", "template", "serialNumbers", "number"]
     /// Room for ``OrderRoutes/maximumSelfMade`` serials of up to 20 characters,
     /// each JSON-escaped.
     public static var maximumBodySize: Int { 4 * 1024 * 1024 }
 
-    public init(gtin: String, quantity: Int, template: String? = nil, serialNumbers: [String]? = nil) {
+    public init(gtin: String, quantity: Int, template: String? = nil, serialNumbers: [String]? = nil, number: String? = nil) {
         self.gtin = gtin
+        self.number = number
         self.quantity = quantity
         self.template = template
         self.serialNumbers = serialNumbers

@@ -1,7 +1,9 @@
+import Crypto
 import Emitter
 import Foundation
 import Hummingbird
 import MarkingCore
+import ServiceLifecycle
 
 /// `POST /orders`, `GET /orders/{id}`, `GET /orders/{id}/codes?format=text|csv|ndjson`.
 ///
@@ -12,6 +14,15 @@ import MarkingCore
 ///
 /// With `serialNumbers` the producer brings its own serials (self-made); they are
 /// checked whole and stored at once, or refused whole.
+///
+/// With `number` (the producer's order number, as documents have) placing an order is
+/// idempotent: the same number with the same body answers the order already placed
+/// (`200`, or `202` while it is still being emitted), a different body `409
+/// order.number_reused`; a client that retries after a timeout never gets a second
+/// range. An order of more than ``MarkingService/synchronousOrderLimit`` codes is
+/// answered `202` with its state as soon as its range is reserved (durably), and
+/// emitted in the background; `GET /orders/{id}` shows its progress until it is
+/// `COMPLETED`.
 struct OrderRoutes {
     let service: MarkingService
 
@@ -31,8 +42,17 @@ struct OrderRoutes {
         var createdAt: String
         var completedAt: String?
         var codes: String
+        var number: String?
+        /// How far an `IN_PROGRESS` order emitted in the background is.
+        var progress: Progress?
 
-        init(_ order: EmissionOrder, catalog: TemplateCatalog) {
+        /// Codes written of the order's total.
+        struct Progress: Encodable {
+            var done: Int
+            var total: Int
+        }
+
+        init(_ order: EmissionOrder, catalog: TemplateCatalog, progress: EmissionProgress? = nil) {
             id = order.id
             gtin = order.gtinValue.description
             template = catalog.withID(order.templateID)?.name ?? "#\(order.templateID)"
@@ -43,6 +63,8 @@ struct OrderRoutes {
             createdAt = JSONAnswer.timestamp(order.createdAt)
             completedAt = order.completedAt.map(JSONAnswer.timestamp)
             codes = "/api/v1/orders/\(order.id)/codes"
+            number = order.number
+            if order.state == .inProgress, let progress { self.progress = Progress(done: progress.completed, total: order.quantity) }
         }
     }
 
@@ -50,7 +72,7 @@ struct OrderRoutes {
         group.post("orders") { request, context in try await place(request, context) }
         group.get("orders/{id}") { request, context in
             let order = try await visibleOrder(request, context)
-            return try JSONAnswer.response(OrderAnswer(order, catalog: service.store.catalog))
+            return try JSONAnswer.response(OrderAnswer(order, catalog: service.store.catalog, progress: service.runningOrders.progress(order.id)))
         }
         group.get("orders/{id}/codes") { request, context in try await codes(request, context) }
     }
@@ -70,6 +92,12 @@ struct OrderRoutes {
         }
         if let serials = input.serialNumbers {
             try validate(selfMade: serials, quantity: input.quantity, template: template)
+        }
+        if let number = input.number {
+            guard (1...EmissionRequest.maximumNumberLength).contains(number.utf8.count), !number.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw Problem(.orders.number, detail: "an order number has 1 to \(EmissionRequest.maximumNumberLength) bytes and no control characters", pointer: "/number")
+            }
         }
         return (gtin, input.quantity, template, input.serialNumbers)
     }
@@ -110,10 +138,25 @@ struct OrderRoutes {
         let input = try await OrderInput.decode(from: request)
         // Set before the order commits: its audit line goes in the order's changeset.
         context.auditNote.count = input.quantity
-        let order = try await service.placeOrder(input, by: participant)
-        return try JSONAnswer.response(
-            OrderAnswer(order, catalog: service.store.catalog), status: .created,
+        let placed = try await service.placeOrder(input, by: participant)
+        return try answer(placed.order, status: placed.status)
+    }
+
+    /// The answer to `POST /orders`: the order, with its address.
+    private func answer(_ order: EmissionOrder, status: HTTPResponse.Status) throws -> Response {
+        try JSONAnswer.response(
+            OrderAnswer(order, catalog: service.store.catalog, progress: service.runningOrders.progress(order.id)), status: status,
             headers: [.location: "/api/v1/orders/\(order.id)"])
+    }
+
+    /// What tells a retry from another order under the same number: SHA-256 of the
+    /// order's fields as validated (the template resolved, so leaving it out and naming
+    /// the default are the same order).
+    static func fingerprint(gtin: GTIN, quantity: Int, template: CodeTemplate, serials: [String]?) -> String {
+        var hash = SHA256()
+        hash.update(data: Array("\(gtin)\n\(quantity)\n\(template.name)\n".utf8))
+        for serial in serials ?? [] { hash.update(data: Array((serial + "\n").utf8)) }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// The order of the path, after checking the caller may see it.
@@ -131,6 +174,6 @@ struct OrderRoutes {
         }
         // The download is audited (its line synced before the codes go out) with how many codes it hands out.
         context.auditNote.count = order.quantity
-        return try service.codeDownload(order, format: format)
+        return try service.codeDownload(order, format: format, channel: context.channel)
     }
 }

@@ -81,11 +81,22 @@ public struct Problem: Error, Sendable, Equatable {
 
     /// The `application/problem+json` response in `language`.
     public func response(in language: Language) -> Response {
+        Response(status: status, headers: headers(in: language), body: ResponseBody(byteBuffer: encodedBody(in: language)))
+    }
+
+    /// The headers of ``response(in:)``, without its length: also written by the
+    /// channel handlers that answer before the router (``RequestGuardHandler``).
+    func headers(in language: Language) -> HTTPFields {
         var headers: HTTPFields = [.contentType: "application/problem+json", .contentLanguage: language.rawValue]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return headers
+    }
+
+    /// The JSON body of ``response(in:)``.
+    func encodedBody(in language: Language) -> ByteBuffer {
         let data = (try? JSONEncoder.api.encode(body(in: language))) ?? Data(#"{"code":"\#(Code.server.internalError.rawValue)","status":500}"#.utf8)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return ByteBuffer(bytes: data)
     }
 
     /// The members of a problem document.

@@ -1,4 +1,5 @@
 import Hummingbird
+import Emitter
 import MarkingCore
 
 extension Problem.Code {
@@ -54,6 +55,16 @@ extension ProblemCatalog {
             kk: ("GTIN басқа қатысушыға тиесілі", "Кодтарды тек өз тауарларыңызға тапсырыс бере аласыз."),
             ru: ("GTIN принадлежит другому участнику", "Заказывать коды можно только для своих товаров."),
             en: ("GTIN belongs to another participant", "Codes can be ordered only for one's own products."))
+        public let number = Problem.Code(
+            "order.number", .unprocessableContent,
+            kk: ("Тапсырыс нөмірі жарамсыз", "Тапсырыс нөмірі 1-ден 128 байтқа дейін, басқару таңбаларынсыз болуы керек."),
+            ru: ("Неверный номер заказа", "Номер заказа — от 1 до 128 байт, без управляющих символов."),
+            en: ("Invalid order number", "An order number has 1 to 128 bytes and no control characters."))
+        public let numberReused = Problem.Code(
+            MarkingError.Code.orderNumberReused, .conflict,
+            kk: ("Тапсырыс нөмірі бос емес", "Бұл нөмір басқа мазмұнды тапсырысқа берілген. Қайталау сол тапсырысты жіберуі керек, жаңа тапсырысқа жаңа нөмір керек."),
+            ru: ("Номер заказа уже использован", "Этот номер уже дан заказу с другим содержанием. Повтор должен отправлять тот же заказ, новому заказу нужен новый номер."),
+            en: ("Order number already used", "This number was given to an order with different content. A retry must send the same order; a new order needs a new number."))
         public let notReady = Problem.Code(
             "order.not_ready", .conflict,
             kk: ("Тапсырыс орындалмаған", "Кодтарды тек COMPLETED күйіндегі тапсырыстан алуға болады."),

@@ -13,6 +13,21 @@ extension ProblemCatalog {
     /// reads them from this value's stored properties, so it knows a code by its wire
     /// string, and its test checks it, without a second list.
     public struct ProductProblems: Sendable {
+        public let assignedElsewhere = Problem.Code(
+            "product.gtin_assigned", .forbidden,
+            kk: ("GTIN басқа қатысушыға бекітілген", "Әкімші бұл GTIN-ді немесе оның компания префиксін басқа қатысушыға бекіткен."),
+            ru: ("GTIN закреплён за другим участником", "Администратор закрепил этот GTIN или его префикс компании за другим участником."),
+            en: ("GTIN assigned to another participant", "The administrator assigned this GTIN, or its company prefix, to another participant."))
+        public let unassigned = Problem.Code(
+            "product.gtin_unassigned", .forbidden,
+            kk: ("GTIN сізге бекітілмеген", "Тізілімде GTIN-дер әкімші арқылы бекітіледі; бұл GTIN немесе оның компания префиксі сізге бекітілмеген."),
+            ru: ("GTIN не закреплён за вами", "В реестре GTIN закрепляет администратор; этот GTIN и его префикс компании за вами не закреплены."),
+            en: ("GTIN not assigned to you", "GTINs are assigned by the registry's administrator; neither this GTIN nor its company prefix is assigned to you."))
+        public let assignmentDigits = Problem.Code(
+            "product.assignment_digits", .unprocessableContent,
+            kk: ("Бекітілетін цифрлар қате", "GS1 компания префиксі (6-дан 12-ге дейін цифр) немесе бақылау цифры дұрыс 14 цифрлы GTIN беріңіз."),
+            ru: ("Неверные цифры закрепления", "Укажите префикс компании GS1 (от 6 до 12 цифр) или GTIN из 14 цифр с верной контрольной цифрой."),
+            en: ("Invalid assignment digits", "Give a GS1 company prefix (6 to 12 digits) or a 14-digit GTIN with a valid check digit."))
         public let invalidGTIN = Problem.Code(
             MarkingError.Code.invalidGTIN, .unprocessableContent,
             kk: ("GTIN қате", "GTIN бақылау цифры дұрыс 14 цифрдан тұруы керек; 8, 12 немесе 13 цифрлы GTIN-ді алдына нөлдер қосып, 14 цифрға дейін толықтырып жіберіңіз."),

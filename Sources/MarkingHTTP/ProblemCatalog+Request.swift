@@ -54,6 +54,33 @@ extension ProblemCatalog {
             kk: ("Сервер бос емес", "Қазір тым көп кодтар тізімі қабылданып не өңделіп жатыр. Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
             ru: ("Сервер занят", "Сейчас принимается или обрабатывается слишком много списков кодов. Повторите запрос через указанное в заголовке Retry-After число секунд."),
             en: ("Server busy", "Too many code lists are being received or run right now. Send the request again after the seconds given in Retry-After."))
+        /// Anything the HTTP/1.1 parser refuses while reading a request: a bad request
+        /// line, a chunk size that is not hexadecimal, two different `Content-Length`s,
+        /// `Content-Length` beside `Transfer-Encoding: chunked`, a body cut off by the
+        /// end of the connection, bytes that are not a request after one.
+        public let malformedHTTP = Problem.Code(
+            "request.malformed_http", .badRequest,
+            kk: ("HTTP сұрауы оқылмады", "Сұрау HTTP/1.1 ретінде оқылмады (сұрау жолы, тақырыптар, ұзындық немесе бөліктер қате). Байланыс жабылады."),
+            ru: ("Запрос HTTP не прочитан", "Запрос не читается как HTTP/1.1 (неверная строка запроса, заголовки, длина или разбиение на части). Соединение закрывается."),
+            en: ("Malformed HTTP request", "The request cannot be read as HTTP/1.1 (bad request line, headers, length or chunking). The connection is closed."))
+        /// A request head larger than the parser's limits.
+        public let headersTooLarge = Problem.Code(
+            "request.headers_too_large", .requestHeaderFieldsTooLarge,
+            kk: ("Тақырыптар тым үлкен", "Сұрау тақырыптары рұқсат етілген өлшемнен асады. Байланыс жабылады."),
+            ru: ("Заголовки слишком большие", "Заголовки запроса больше допустимого размера. Соединение закрывается."),
+            en: ("Headers too large", "The request's headers are larger than allowed. The connection is closed."))
+        /// A body that did not arrive in full within the time allowed for a body.
+        public let bodyTimeout = Problem.Code(
+            "request.body_timeout", .requestTimeout,
+            kk: ("Сұрау денесі тым ұзақ келді", "Сұрау денесі рұқсат етілген уақыт ішінде толық келмеді. Байланыс жабылады."),
+            ru: ("Тело запроса шло слишком долго", "Тело запроса не пришло целиком за отведённое время. Соединение закрывается."),
+            en: ("Request body took too long", "The request body did not arrive in full within the time allowed. The connection is closed."))
+        /// A client (an address without a token, or a token) past its request rate.
+        public let rateLimited = Problem.Code(
+            "request.rate_limited", .tooManyRequests,
+            kk: ("Сұраулар тым жиі", "Бұл клиенттен сұраулар тым жиі келеді. Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
+            ru: ("Слишком частые запросы", "От этого клиента приходит слишком много запросов. Повторите через указанное в заголовке Retry-After число секунд."),
+            en: ("Too many requests", "This client sends requests faster than allowed. Send the request again after the seconds given in Retry-After."))
         public let ndjsonLine = Problem.Code(
             "request.ndjson_line", .badRequest,
             kk: ("NDJSON жолы қате", "Әр жол {\"code\": \"...\"} нысаны немесе JSON жолы болуы керек."),

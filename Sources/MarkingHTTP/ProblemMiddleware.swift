@@ -1,10 +1,12 @@
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error a route throws into an `application/problem+json` answer in the
 /// language of the request's `Accept-Language`: ``Problem``s as they are, the
-/// router's own errors (no such route, body too large) by their status, and anything
+/// router's own errors (no such route, body too large) and the parser's (a malformed
+/// body, see ``RequestGuardHandler``) by their status, and anything
 /// else as `internal.error` (500), logged without the request's headers.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -23,6 +25,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let error as HTTPParserError:
+            return RequestGuardHandler.problem(for: error)
         case is NIOTooManyBytesError:
             return Problem(.request.tooLarge)
         case let error as HTTPError:

@@ -33,11 +33,23 @@ public struct Product: Sendable, Codable, Equatable {
 public enum ProductRefusal: Error, Sendable, Equatable {
     /// The GTIN is registered by another participant.
     case foreign(owner: UInt32)
+    /// The admin assigned the GTIN (or its company prefix) to another participant.
+    case assignedElsewhere(assignment: String)
+    /// The admin assigns GTINs, and has assigned this one to nobody.
+    case unassigned
 }
 
 /// The product cards, as JSON in the store's `products` family under the 14 GTIN
 /// digits. One per service: the check that a GTIN is not someone else's and the
 /// write happen under the store's commit order, so two participants cannot both claim a GTIN.
+///
+/// Who may register a GTIN: on a fresh store, the first participant to register it
+/// keeps it. Against squatting the admin assigns GTINs and GS1 company prefixes to
+/// participants (`PUT /gtin-assignments/{digits}`); once any assignment exists, a card
+/// needs one: a GTIN assigned (itself or by its longest prefix) to the caller may be
+/// registered, and taken over from whoever registered it first; one assigned to
+/// someone else, or to nobody, is refused. Stores that never assign keep working as
+/// before; a registry that starts assigning does so for everyone at once.
 public final class ProductRegister: Sendable {
     let store: MarkingStore
     /// The cards as the public check shows them.
@@ -75,13 +87,36 @@ public final class ProductRegister: Sendable {
         return card
     }
 
+    /// Assigns a GTIN (14 digits) or a GS1 company prefix (6 to 12 digits) to
+    /// `participant`, durably, replacing an earlier assignment of the same digits.
+    /// Returns whether the digits were assigned to nobody before.
+    public func assign(_ digits: String, to participant: UInt32) throws(MarkingError) -> Bool {
+        let assigned = try store.committer.commit { changeset throws(MarkingError) -> Bool in
+            let before = try store.gtinAssignments().contains { $0.assignment == digits }
+            changeset.putGTINAssignment(digits, to: participant)
+            return !before
+        }.value
+        return assigned
+    }
+
+    /// The participant the admin assigned `gtin` to, itself or by its company prefix.
+    public func assignee(_ gtin: GTIN) throws(MarkingError) -> UInt32? {
+        try store.gtinAssignee(gtin)?.participant
+    }
+
     /// Stores `product` (its owner set to the caller), durably; refuses a GTIN
     /// another participant registered. Returns the card and whether it is new.
     public func put(_ product: Product) throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> {
         let gtin = try GTIN(product.gtin)
         let outcome = try store.committer.commit { changeset throws(MarkingError) -> Result<(Product, isNew: Bool), ProductRefusal> in
             let existing = try self.product(gtin)
-            if let existing, existing.owner != product.owner { return .failure(.foreign(owner: existing.owner)) }
+            if let (assignee, assignment) = try store.gtinAssignee(gtin) {
+                guard assignee == product.owner else { return .failure(.assignedElsewhere(assignment: assignment)) }
+            } else if try store.hasGTINAssignments() {
+                return .failure(.unassigned)
+            } else if let existing, existing.owner != product.owner {
+                return .failure(.foreign(owner: existing.owner))
+            }
             do {
                 changeset.putProduct(gtin, Array(try JSONEncoder().encode(product)))
             } catch {

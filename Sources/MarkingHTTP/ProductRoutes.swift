@@ -4,7 +4,8 @@ import MarkingCore
 import OwnershipBatch
 
 /// `PUT /products/{gtin}` (a producer or importer: registers or updates the GTIN's
-/// card; the first to register a GTIN keeps it) and `GET /products/{gtin}` (anyone:
+/// card; who may is ``ProductRegister``'s rule: the first to register a GTIN keeps it
+/// until the admin assigns GTINs) and `GET /products/{gtin}` (anyone:
 /// the card is what the public check shows anyway).
 struct ProductRoutes {
     let service: MarkingService

@@ -46,6 +46,10 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests handed to the router whose answers have not been written in full.
     private var routed = 0
     private var clientIP = "unknown"
+    /// The per-address rate limit of the checks answered here, `nil` when unlimited.
+    private let rateLimit: PipelineRateLimit?
+    /// The client's key in ``rateLimit``'s limiter, made once per connection.
+    private var clientKey: UInt64 = 0
     private var date = HTTPDate()
     /// A read asked for while the channel was unwritable, issued once it drains.
     private var readHeld = false
@@ -56,15 +60,21 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         recorders = Dictionary(uniqueKeysWithValues: [Self.pathRoute, Self.queryRoute].map { route in
             (route, service.metrics.recorder(method: "GET", route: route, status: 200))
         })
+        rateLimit = service.anonymousLimiter.map { PipelineRateLimit(limiter: $0, metrics: service.metrics, routes: [Self.pathRoute, Self.queryRoute]) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        clientIP = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        setClient(context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        clientIP = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        setClient(context)
         context.fireChannelActive()
+    }
+
+    private func setClient(_ context: ChannelHandlerContext) {
+        clientIP = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        clientKey = rateLimit?.limiter.key(clientIP) ?? 0
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -91,6 +101,16 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
             route(context, .head(held.request))
             context.fireChannelRead(wrapInboundOut(.end(trailers)))
         }
+    }
+
+    /// A request that failed while held (its body could not be read) goes to the
+    /// router with the error, which answers it (see ``RequestGuardHandler``).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let held {
+            self.held = nil
+            route(context, .head(held.request))
+        }
+        context.fireErrorCaught(error)
     }
 
     /// Hands a request head to the router and remembers that its answer is due.
@@ -148,6 +168,11 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let code = try? service.store.parser.parse(bytes: held.code),
               let found = try? check.lookInMemory(code)
         else { return false }
+        if let rateLimit, rateLimit.refuse(
+            self, context, request: held.request, route: held.route, key: clientKey, serverName: serverName, started: held.started)
+        {
+            return true
+        }
         let body = PublicCheck.answer(found, catalog: service.store.catalog) { _ in false }
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"

@@ -31,13 +31,31 @@ public final class ViolationReports: Sendable {
 
     let store: MarkingStore
 
-    public init(store: MarkingStore) { self.store = store }
+    /// The most reports kept: a report is anonymous, and the family must not grow
+    /// without bound however many are sent (the per-address rate limit bounds how fast).
+    /// At a few hundred bytes each, a million reports are some hundreds of MB; the
+    /// oldest beyond them are dropped, ``pruneEvery`` reports at a time. Reports are
+    /// meant to be read (`GET /violations`) and acted on well before that.
+    public let retained: UInt64
+    /// How often, in reports, the oldest beyond ``retained`` are dropped.
+    static let pruneEvery: UInt64 = 1000
 
-    /// Stores `report` durably under a new id and returns it with the id set.
+    /// The default ``retained``.
+    public static let defaultRetained: UInt64 = 1_000_000
+
+    public init(store: MarkingStore, retained: UInt64 = ViolationReports.defaultRetained) {
+        self.store = store
+        self.retained = max(1, retained)
+    }
+
+    /// Stores `report` durably under a new id and returns it with the id set; every
+    /// ``pruneEvery`` reports (``retained`` when fewer), drops those older than the
+    /// newest ``retained`` in the same changeset.
     public func add(_ report: ViolationReport) throws(MarkingError) -> ViolationReport {
         try store.committer.commit { changeset throws(MarkingError) -> ViolationReport in
             var report = report
             report.id = try store.nextID(.violation, in: &changeset)
+            if report.id % min(Self.pruneEvery, retained) == 0, report.id > retained { changeset.dropViolations(below: report.id - retained + 1) }
             do {
                 changeset.putViolation(report.id, Array(try JSONEncoder().encode(report)))
             } catch {

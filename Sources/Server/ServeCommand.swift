@@ -38,8 +38,34 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How many scheduled checkpoints to keep (the newest).")
     var checkpointsKept: Int = 2
 
+    @Option(help: "Requests a second allowed per IP address for requests without a token (public checks, violation reports); 0: unlimited.")
+    var anonymousRate: Double = RateLimits.serveDefault.anonymous?.perSecond ?? 0
+
+    @Option(help: "Requests without a token one IP address may send at once after a quiet spell.")
+    var anonymousBurst: Double = RateLimits.serveDefault.anonymous?.burst ?? 0
+
+    @Option(help: "Requests a second allowed per bearer token; 0: unlimited.")
+    var tokenRate: Double = RateLimits.serveDefault.token?.perSecond ?? 0
+
+    @Option(help: "Requests one token may send at once after a quiet spell.")
+    var tokenBurst: Double = RateLimits.serveDefault.token?.burst ?? 0
+
+    @Option(help: "The most connections open at once; more are closed as they arrive.")
+    var maxConnections: Int = OpenConnections.defaultLimit
+
+    /// The rate limits the options ask for.
+    var limits: RateLimits {
+        RateLimits(
+            anonymous: anonymousRate > 0 ? RateLimiter.Rate(perSecond: anonymousRate, burst: anonymousBurst) : nil,
+            token: tokenRate > 0 ? RateLimiter.Rate(perSecond: tokenRate, burst: tokenBurst) : nil)
+    }
+
     func run() async throws {
         guard (0...65535).contains(port) else { throw fail("port \(port) is out of range 0...65535") }
+        guard anonymousRate >= 0, tokenRate >= 0, anonymousBurst >= 1 || anonymousRate == 0, tokenBurst >= 1 || tokenRate == 0 else {
+            throw fail("rates are 0 (unlimited) or more, bursts 1 or more")
+        }
+        guard maxConnections >= 1 else { throw fail("--max-connections must be 1 or more") }
         if let checkpointEvery {
             guard cluster != nil else { throw fail("--checkpoint-every writes checkpoints of a replica: give --cluster too") }
             guard checkpointEvery > 0 else { throw fail("--checkpoint-every must be a positive number of seconds, not \(checkpointEvery)") }
@@ -69,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail("--node names a replica of a cluster: give --cluster too")
         }
         defer { replica?.stop() }
-        let service = try reportingErrors { try MarkingService(store: markingStore, admin: admin, replication: replica) }
+        let service = try reportingErrors { try MarkingService(store: markingStore, admin: admin, limits: limits, replication: replica) }
         // Runs before the store's own close: documents still running finish first.
         defer { service.close() }
         var logger = Logger(label: "marking-server")
@@ -80,7 +106,8 @@ struct ServeCommand: AsyncParsableCommand {
         let web: WebApp
         do { web = try WebApp(service: service) } catch { throw fail(error.description) }
         let application = MarkingApplication.buildApplication(
-            service: service, host: host, port: port, logger: logger, pages: { web.add(to: $0) }, sessions: web,
+            service: service, host: host, port: port, logger: logger, maximumConnections: maxConnections,
+            pages: { web.add(to: $0) }, sessions: web,
             onServerRunning: { channel in
                 var standardError = StandardError()
                 let port = channel.localAddress?.port ?? 0

@@ -25,7 +25,7 @@ extension WebApp {
                     text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 }
                 do {
-                    let order = try await service.placeOrder(
+                    let (order, _) = try await service.placeOrder(
                         OrderInput(gtin: (form["gtin"] ?? "").trimmingCharacters(in: .whitespaces), quantity: quantity,
                                    template: form.optional("template"), serialNumbers: serials),
                         by: participant)
@@ -52,7 +52,7 @@ extension WebApp {
             await respond(request, context) { visit in
                 let order = try await visibleOrder(context.parameters.get("id"), visit)
                 guard let format = CodeListFormat(rawValue: request.uri.queryParameters.get("format") ?? "text") else { throw WebFailure.notFound }
-                return try service.codeDownload(order, format: format)
+                return try service.codeDownload(order, format: format, channel: context.channel)
             }
         }
         router.get("/cabinet/orders/{id}/labels") { request, context in

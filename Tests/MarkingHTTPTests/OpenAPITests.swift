@@ -61,6 +61,8 @@ struct OpenAPITests {
             "GET /codes": [200, 400, 401, 422],
             "POST /codes/info": [200, 400, 401, 413, 422],
             "POST /violations": [201, 400, 413, 422],
+            "POST /orders": [200, 201, 202, 400, 401, 403, 409, 413, 422],
+            "PUT /gtin-assignments/{digits}": [200, 201, 400, 401, 403, 404, 422],
             "GET /orders/{id}": [200, 400, 401, 403, 404],
             "GET /orders/{id}/codes": [200, 400, 401, 403, 404, 409],
             "POST /documents": [200, 202, 400, 401, 403, 413, 415, 422, 429],

@@ -24,7 +24,7 @@ struct ProblemTests {
     func catalogComplete() {
         for code in ProblemCatalog.codes {
             let entry = ProblemCatalog.entry(for: code)
-            #expect([400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 503].contains(entry.status.code), "\(code)")
+            #expect([400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 431, 500, 503].contains(entry.status.code), "\(code)")
             for language in Language.allCases {
                 #expect(!entry.text(in: language).title.isEmpty, "\(code) \(language)")
                 #expect(!entry.text(in: language).detail.isEmpty, "\(code) \(language)")

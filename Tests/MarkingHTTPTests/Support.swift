@@ -16,10 +16,17 @@ struct TemporaryService {
     let folder: TemporaryStore
     let service: MarkingService
 
-    /// `maximumUploads` caps the streamed code lists the service holds at once.
-    init(maximumUploads: Int = UploadSlots.defaultLimit) throws {
+    /// `maximumUploads` caps the streamed code lists the service holds at once;
+    /// `limits` are its request rates.
+    /// `synchronousOrderLimit` is the largest order answered `201`.
+    init(
+        maximumUploads: Int = UploadSlots.defaultLimit, limits: RateLimits = .unlimited,
+        synchronousOrderLimit: Int = MarkingService.defaultSynchronousOrderLimit
+    ) throws {
         folder = TemporaryStore()
-        service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret), maximumUploads: maximumUploads)
+        service = try MarkingService(
+            store: try folder.open(), admin: AdminToken(secret: adminSecret), maximumUploads: maximumUploads, limits: limits,
+            synchronousOrderLimit: synchronousOrderLimit)
     }
 
     func close() {
@@ -31,12 +38,14 @@ struct TemporaryService {
 /// A test server on its own temporary data folder, removed afterwards.
 struct TestServer {
     /// Runs `body` against a fresh server (router test framework unless `live`);
-    /// `maximumUploads` caps its streamed code lists held at once.
+    /// `maximumUploads` caps its streamed code lists held at once; `limits` are its
+    /// request rates.
     static func run<R: Sendable>(
-        live: Bool = false, maximumUploads: Int = UploadSlots.defaultLimit,
+        live: Bool = false, maximumUploads: Int = UploadSlots.defaultLimit, limits: RateLimits = .unlimited,
+        synchronousOrderLimit: Int = MarkingService.defaultSynchronousOrderLimit,
         _ body: @Sendable (any TestClientProtocol, MarkingService) async throws -> R
     ) async throws -> R {
-        let temporary = try TemporaryService(maximumUploads: maximumUploads)
+        let temporary = try TemporaryService(maximumUploads: maximumUploads, limits: limits, synchronousOrderLimit: synchronousOrderLimit)
         let service = temporary.service
         defer { temporary.close() }
         let application = Application(router: MarkingApplication.buildRouter(service: service))

@@ -29,6 +29,21 @@ public struct EmissionRange: Sendable, Equatable {
         self.skipped = skipped
     }
 
+    /// The range cut into consecutive ranges of at most `count` counters, each with
+    /// its own skipped counters: written one after another, with other orders' writes
+    /// free to come in between.
+    public func slices(of count: Int) -> [EmissionRange] {
+        let step = UInt64(max(1, count))
+        return stride(from: start, to: end, by: Int(step)).map { from in
+            let to = min(end, from + step)
+            var slice = self
+            slice.start = from
+            slice.end = to
+            slice.skipped = skipped.filter { $0 >= from && $0 < to }
+            return slice
+        }
+    }
+
     /// Writes the range's records, unsynced, in batches of ``chunkSize``; syncs after a
     /// batch that a reader of `durable` waits for.
     func write(into database: Database, family: ColumnFamily, progress: (@Sendable (Int) -> Void)?, durable: DurableFrontier? = nil) throws {
