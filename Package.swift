@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "Emitter", dependencies: ["MarkingCore"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore"]),
         .target(name: "ConsoleProgress"),
+        .target(name: "AnalyticsCharts"),
         .target(
             name: "LoadClient",
             dependencies: [
@@ -59,7 +60,7 @@ let package = Package(
         .target(
             name: "MarkingHTTP",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch",
+                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -123,6 +123,9 @@ public final class Committer: Sendable {
                 var changeset = Changeset()
                 let value = try rule(&changeset)
                 guard !changeset.isEmpty else { return Committed(value: value, sequence: state.sequence) }
+                // Counted here, under the commit order, before the changeset is
+                // appended anywhere: replicas apply the sums, not the tally.
+                try changeset.foldTally(day: DayCounts.day(milliseconds: MarkingStore.now()), current: analyticsCount)
                 var sequence = state.sequence + 1
                 if let log {
                     // Each frame only right after the one before: the frames of one
@@ -255,6 +258,15 @@ public final class Committer: Sendable {
             throw error
         } catch {
             throw MarkingError(.store, "\(error)")
+        }
+    }
+
+    /// The stored value of one analytics counter (see `AnalyticsStorage.swift`).
+    private func analyticsCount(_ key: [UInt8]) throws(MarkingError) -> Int64 {
+        do {
+            return try database.get(key, in: families[.analytics]).map { $0.withUnsafeBytes(AnalyticsKeys.decode) } ?? 0
+        } catch {
+            throw MarkingError(.store, "cannot read an analytics counter: \(error)")
         }
     }
 

@@ -29,6 +29,9 @@ public struct EmissionRange: Sendable, Equatable {
         self.skipped = skipped
     }
 
+    /// The number of codes the range writes.
+    public var count: Int { Int(end - start) - skipped.count }
+
     /// Writes the range's records, unsynced, in batches of ``chunkSize``.
     func write(into database: Database, family: ColumnFamily, progress: (@Sendable (Int) -> Void)?) throws {
         let keyLength = CodeKey.length(forSerialLength: serialLength)
