@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient",
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient", "MarkingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "MarkingHTTPTests",
             dependencies: [
-                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport",
+                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport", "AnalyticsCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -3,9 +3,19 @@ import MarkingCore
 
 /// A minimal standalone HTML page of one scope's analytics: codes by status, by GTIN
 /// and per day, as server-drawn SVG charts and tables, in one language. The web
-/// application puts ``body(_:language:)`` into its own layout; `GET
-/// /analytics/page` serves it whole with ``document(_:language:)``.
-enum AnalyticsPage {
+/// application puts ``html(store:scope:from:to:language:whole:)`` with `whole: false`
+/// into its own layout; `GET /analytics/page` serves the whole document.
+public enum AnalyticsPage {
+    /// The page of `scope` for the days `from`…`to` (days since 1970-01-01, UTC): a
+    /// whole HTML document, or only its `<main>` for a page that has its own layout.
+    /// Reads the counters only (a few short key scans); blocking, run it off the event loops.
+    public static func html(
+        store: MarkingStore, scope: AnalyticsScope, from: UInt32, to: UInt32, language: Language, whole: Bool = true
+    ) throws(MarkingError) -> String {
+        let summary = try AnalyticsReport.summary(store, scope, from: from, to: to)
+        return whole ? document(summary, language: language) : body(summary, language: language)
+    }
+
     /// The page's texts in each language.
     struct Texts {
         var title: String
@@ -64,7 +74,7 @@ enum AnalyticsPage {
         let days = DaySeriesChart(
             id: "analytics-days", title: texts.perDay, days: summary.days.map(\.date),
             series: chartedEvents.map { event, color in
-                .init(name: texts.event[event]!, color: color, values: summary.days.map { $0.events[event.name] ?? 0 })
+                DaySeriesChart.Series(name: texts.event[event]!, color: color, values: summary.days.map { $0.events[event.name] ?? 0 })
             },
             style: .bars)
         var html = "<main><h1>\(SVGMarkup.escape(texts.title))</h1><p>\(SVGMarkup.escape(heading)) · \(texts.total): \(summary.total)</p>"

@@ -88,12 +88,16 @@ enum AnalyticsReport {
     }
 
     static func summary(_ store: MarkingStore, _ query: AnalyticsQuery) throws(MarkingError) -> Summary {
-        let (scope, participant) = scopeName(query.scope)
-        let statuses = Statuses(try store.statusCounts(query.scope))
+        try summary(store, query.scope, from: query.from, to: query.to)
+    }
+
+    static func summary(_ store: MarkingStore, _ analytics: AnalyticsScope, from: UInt32, to: UInt32) throws(MarkingError) -> Summary {
+        let (scope, participant) = scopeName(analytics)
+        let statuses = Statuses(try store.statusCounts(analytics))
         return Summary(
             scope: scope, participant: participant, statuses: statuses.statuses, total: statuses.total,
-            gtins: try gtins(store, query.scope), from: CalendarDate.text(day: query.from), to: CalendarDate.text(day: query.to),
-            days: try days(store, query.scope, from: query.from, to: query.to))
+            gtins: try gtins(store, analytics), from: CalendarDate.text(day: from), to: CalendarDate.text(day: to),
+            days: try days(store, analytics, from: from, to: to))
     }
 }
 

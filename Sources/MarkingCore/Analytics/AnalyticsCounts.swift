@@ -12,8 +12,6 @@ public enum AnalyticsScope: Sendable, Hashable {
         case .participant(let id): id
         }
     }
-
-    init(number: UInt32) { self = number == 0 ? .national : .participant(number) }
 }
 
 /// What happened to codes on a day. The first five share their raw values with

@@ -47,32 +47,35 @@ enum AnalyticsKeys {
         bytes[offset..<(offset + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 
+    /// The scopes a code of `owner` counts in: its owner's and the nation's. An owner 0
+    /// (no participant has that id; a tool may still write it) counts once, nationally.
+    static func scopes(_ owner: UInt32) -> [UInt32] { owner == 0 ? [0] : [owner, 0] }
+
     /// The counter changes a tally makes; `day` is the day of every event but
     /// emissions (which count on their codes' emission day).
     static func deltas(of tally: CodeTally, day: UInt32) -> [[UInt8]: Int64] {
         var deltas: [[UInt8]: Int64] = [:]
         for (step, count) in tally.allSteps {
-            for scope in [step.toOwner, 0] {
+            for scope in scopes(step.toOwner) {
                 deltas[statusKey(scope, step.toStatus), default: 0] += count
                 deltas[gtinKey(scope, step.gtin, step.toStatus), default: 0] += count
             }
             guard step.fromStatus != 0 else {
-                for scope in [step.toOwner, 0] { deltas[dayKey(scope, step.emittedDay, .emitted), default: 0] += count }
+                for scope in scopes(step.toOwner) { deltas[dayKey(scope, step.emittedDay, .emitted), default: 0] += count }
                 continue
             }
-            for scope in [step.fromOwner, 0] {
+            for scope in scopes(step.fromOwner) {
                 deltas[statusKey(scope, step.fromStatus), default: 0] -= count
                 deltas[gtinKey(scope, step.gtin, step.fromStatus), default: 0] -= count
             }
             if step.fromStatus != step.toStatus, let status = CodeStatus(rawValue: step.toStatus) {
-                for scope in [step.toOwner, 0] {
+                for scope in scopes(step.toOwner) {
                     deltas[dayKey(scope, day, AnalyticsEvent(entering: status)), default: 0] += count
                 }
             }
             if step.fromOwner != step.toOwner {
-                deltas[dayKey(step.fromOwner, day, .shipped), default: 0] += count
-                deltas[dayKey(0, day, .shipped), default: 0] += count
-                deltas[dayKey(step.toOwner, day, .received), default: 0] += count
+                for scope in scopes(step.fromOwner) { deltas[dayKey(scope, day, .shipped), default: 0] += count }
+                if step.toOwner != 0 { deltas[dayKey(step.toOwner, day, .received), default: 0] += count }
             }
         }
         return deltas.filter { $0.value != 0 }
