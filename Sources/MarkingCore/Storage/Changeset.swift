@@ -63,7 +63,8 @@ public struct Changeset: Sendable, Equatable {
     /// Writes the record of one code, which replaces `old` (`nil`: a new code).
     public mutating func putCode(_ ref: CodeRef, _ record: CodeRecord, replacing old: CodeRecord?) {
         if codeParts.isEmpty { codeParts.append(CodeWrites()) }
-        codeParts[codeParts.count - 1].put(ref, record, replacing: old)
+        tally.add(gtin: ref.gtin, from: old, to: record)
+        codeParts[codeParts.count - 1].append(ref, record)
     }
 
     /// Adds records staged elsewhere (one part per thread of a large document).

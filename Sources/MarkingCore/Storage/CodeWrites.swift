@@ -23,6 +23,12 @@ public struct CodeWrites: Sendable, Equatable {
     /// Adds the record of one code, which replaces `old` (`nil`: a new code).
     public mutating func put(_ ref: CodeRef, _ record: CodeRecord, replacing old: CodeRecord?) {
         tally.add(gtin: ref.gtin, from: old, to: record)
+        append(ref, record)
+    }
+
+    /// Adds the record of one code, leaving the tally to the caller (a changeset
+    /// tallies its own ``Changeset/putCode(_:_:replacing:)``).
+    mutating func append(_ ref: CodeRef, _ record: CodeRecord) {
         withUnsafeTemporaryAllocation(byteCount: 1 + 32 + CodeRecord.size, alignment: 8) { buffer in
             // 32 bytes hold the longest key (9 + 16); the length byte precedes it and
             // the record follows the key it belongs to.
