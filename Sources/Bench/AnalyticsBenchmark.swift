@@ -66,6 +66,9 @@ struct AnalyticsBenchmark: ParsableCommand {
         defer { folder.remove() }
         let store = try MarkingStore(dataFolder: folder.store("analytics"))
         defer { store.close() }
+        // Documents are only taken from registered participants; this one is id 1.
+        let producer = try ParticipantDirectory(store: store).register(name: "Bench producer", bin: "000000000000", roles: [.producer])
+        guard producer.id == 1 else { throw ValidationError("the store at \(folder.path) is not new") }
         var report = BenchReport(mode: "analytics")
         try compareEmission(store, report: &report)
         try compareDocuments(store, report: &report)
