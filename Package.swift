@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "Emitter", dependencies: ["MarkingCore"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore"]),
         .target(name: "ConsoleProgress"),
+        .target(name: "AnalyticsCharts"),
         .target(
             name: "LoadClient",
             dependencies: [
@@ -66,7 +67,7 @@ let package = Package(
         .target(
             name: "MarkingHTTP",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch",
+                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -105,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient",
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient", "MarkingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "MarkingHTTPTests",
             dependencies: [
-                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport",
+                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport", "AnalyticsCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -9,7 +9,7 @@ struct MarkingBenchCommand: AsyncParsableCommand {
         abstract: "Measure the marking engine against this machine's own storage ceiling.",
         subcommands: [
             EmissionBenchmark.self, CeilingBenchmark.self, TransferBenchmark.self, LookupBenchmark.self, HTTPBenchmark.self,
-            ReportBenchmark.self, ClusterBenchmark.self,
+            ReportBenchmark.self, ClusterBenchmark.self, AnalyticsBenchmark.self,
         ]
     )
 }

@@ -277,7 +277,7 @@ public final class Emitter: Sendable {
             let record = CodeRecord(
                 status: .emitted, flags: .selfMade, templateID: template.id, keyID: order.keyID,
                 owner: request.producer, producer: request.producer, order: order.id, emittedAt: order.createdAt)
-            for ref in refs { changeset.putCode(ref, record) }
+            for ref in refs { changeset.putCode(ref, record, replacing: nil) }
             changeset.putCounter(EmissionCounter(next: counter.next, hasSelfMade: true), gtin: request.gtin, serialLength: length)
             changeset.putOrder(order.id, try encode(order))
             if let number = request.number { changeset.putOrderNumber(number, of: request.producer, id: order.id) }

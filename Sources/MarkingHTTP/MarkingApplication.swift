@@ -59,6 +59,7 @@ public enum MarkingApplication {
         AuditRoutes(service: service).add(to: api)
         ViolationRoutes(service: service).add(to: api)
         PackageRoutes(service: service).add(to: api)
+        AnalyticsRoutes(service: service).add(to: api)
         api.get("openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],

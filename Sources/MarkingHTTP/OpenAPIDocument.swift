@@ -38,6 +38,31 @@ components:
       required: true
       description: Exactly 14 digits with a valid check digit; a GTIN-8, -12 or -13 must be sent padded with leading zeros.
       schema: {type: string}
+    analyticsParticipant:
+      name: participant
+      in: query
+      description: The participant whose codes are counted. A participant may name only itself (403 auth.forbidden otherwise); the admin any registered participant (404 participant.unknown otherwise).
+      schema: {type: integer, minimum: 1}
+    analyticsScope:
+      name: scope
+      in: query
+      description: "`national`: every code of the registry (admin only; 403 auth.admin_only for a participant). The admin's default; a participant's default is itself."
+      schema: {type: string, enum: [national]}
+    analyticsFormat:
+      name: format
+      in: query
+      description: "`csv` for a download (text/csv, header row, CRLF lines); 400 analytics.format for anything but json or csv."
+      schema: {type: string, enum: [json, csv], default: json}
+    analyticsFrom:
+      name: from
+      in: query
+      description: First day (UTC) of the series, YYYY-MM-DD from 1970 on (400 analytics.date otherwise); default 29 days before `to`. At most 366 days from `from` to `to` (400 analytics.range).
+      schema: {type: string, format: date}
+    analyticsTo:
+      name: to
+      in: query
+      description: Last day (UTC) of the series, YYYY-MM-DD; default today.
+      schema: {type: string, format: date}
   schemas:
     Problem:
       type: object
@@ -72,6 +97,29 @@ components:
         productionDate: {type: string, format: date}
         certificate: {type: string}
         price: {type: string, pattern: '^[0-9]+(\.[0-9]{1,2})?$'}
+    StatusCounts:
+      type: object
+      description: Codes per status; every status is named, 0 when none.
+      properties:
+        EMITTED: {type: integer}
+        APPLIED: {type: integer}
+        INTRODUCED: {type: integer}
+        RETIRED: {type: integer}
+        WRITTEN_OFF: {type: integer}
+    AnalyticsDay:
+      type: object
+      properties:
+        date: {type: string, format: date}
+        events:
+          type: object
+          description: "Codes that went through each event that day (UTC): EMITTED, APPLIED, INTRODUCED, RETIRED, WRITTEN_OFF (entering that status), SHIPPED (ownership left the participant), RECEIVED (ownership came to it); nationally RECEIVED is 0 and SHIPPED counts every change of owner."
+          additionalProperties: {type: integer}
+    AnalyticsGTIN:
+      type: object
+      properties:
+        gtin: {type: string}
+        statuses: {$ref: "#/components/schemas/StatusCounts"}
+        total: {type: integer}
     AuditEntry:
       type: object
       properties:
@@ -383,6 +431,115 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
+  /analytics/summary:
+    get:
+      summary: "Everything an analytics page shows for one scope (decree App. 3 C11, C12): `scope` (national or participant), `participant`, `statuses`, `total`, `gtins` [AnalyticsGTIN] and `days` [AnalyticsDay] from `from` to `to`, every day listed. Read from counters kept in the batch of every change, never from the codes. JSON only."
+      security: [{bearer: []}]
+      parameters:
+        - {$ref: "#/components/parameters/analyticsParticipant"}
+        - {$ref: "#/components/parameters/analyticsScope"}
+        - {$ref: "#/components/parameters/analyticsFrom"}
+        - {$ref: "#/components/parameters/analyticsTo"}
+      responses:
+        "200": {$ref: "#/components/responses/JSON"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /analytics/statuses:
+    get:
+      summary: "Codes per status of one scope: `scope`, `participant`, `statuses` (StatusCounts), `total`. CSV: status,count."
+      security: [{bearer: []}]
+      parameters:
+        - {$ref: "#/components/parameters/analyticsParticipant"}
+        - {$ref: "#/components/parameters/analyticsScope"}
+        - {$ref: "#/components/parameters/analyticsFormat"}
+      responses:
+        "200":
+          description: The counts.
+          content:
+            application/json:
+              schema: {type: object}
+            text/csv: {schema: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /analytics/gtins:
+    get:
+      summary: "Codes per GTIN and status of one scope: `gtins` [AnalyticsGTIN], by GTIN. CSV: gtin, a column per status, total."
+      security: [{bearer: []}]
+      parameters:
+        - {$ref: "#/components/parameters/analyticsParticipant"}
+        - {$ref: "#/components/parameters/analyticsScope"}
+        - {$ref: "#/components/parameters/analyticsFormat"}
+      responses:
+        "200":
+          description: The counts.
+          content:
+            application/json:
+              schema: {type: object}
+            text/csv: {schema: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /analytics/days:
+    get:
+      summary: "Events per day of one scope: `from`, `to`, `days` [AnalyticsDay], every day of the period listed. CSV: date, a column per event."
+      security: [{bearer: []}]
+      parameters:
+        - {$ref: "#/components/parameters/analyticsParticipant"}
+        - {$ref: "#/components/parameters/analyticsScope"}
+        - {$ref: "#/components/parameters/analyticsFrom"}
+        - {$ref: "#/components/parameters/analyticsTo"}
+        - {$ref: "#/components/parameters/analyticsFormat"}
+      responses:
+        "200":
+          description: The counts.
+          content:
+            application/json:
+              schema: {type: object}
+            text/csv: {schema: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /analytics/participants:
+    get:
+      summary: "Admin: every participant that owns codes, with its codes per status: `participants` [{participant, name, statuses, total}], by id. CSV: participant, name, a column per status, total."
+      security: [{bearer: []}]
+      parameters:
+        - {$ref: "#/components/parameters/analyticsFormat"}
+      responses:
+        "200":
+          description: The counts.
+          content:
+            application/json:
+              schema: {type: object}
+            text/csv: {schema: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+  /analytics/page:
+    get:
+      summary: "The summary as a small standalone HTML page with server-drawn, accessible SVG charts (codes by status, events per day) and a table by GTIN, in the language of `lang` or Accept-Language."
+      security: [{bearer: []}]
+      parameters:
+        - {$ref: "#/components/parameters/analyticsParticipant"}
+        - {$ref: "#/components/parameters/analyticsScope"}
+        - {$ref: "#/components/parameters/analyticsFrom"}
+        - {$ref: "#/components/parameters/analyticsTo"}
+        - {name: lang, in: query, schema: {type: string, enum: [kk, ru, en]}}
+      responses:
+        "200":
+          description: The page.
+          content:
+            text/html: {schema: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
   /orders:
     post:
       summary: Orders codes for one of the caller's registered GTINs (producer, importer).

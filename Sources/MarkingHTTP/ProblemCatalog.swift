@@ -47,6 +47,7 @@ public enum ProblemCatalog {
     static let areas: [any Sendable] = [
         Problem.Code.request, Problem.Code.server, Problem.Code.auth, Problem.Code.participants, Problem.Code.codes,
         Problem.Code.orders, Problem.Code.products, Problem.Code.documents, Problem.Code.violations,
+        Problem.Code.analytics,
     ]
 
     /// Every declared code, area by area in declaration order, read from the areas'

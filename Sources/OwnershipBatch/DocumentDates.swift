@@ -48,4 +48,40 @@ public enum CalendarDate {
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         return day <= days[month - 1]
     }
+
+    /// The day `text` names (``isValid(_:)``) as days since 1970-01-01, or `nil` when
+    /// it is not a date or is before 1970 (the registry keeps no earlier day).
+    public static func day(_ text: String) -> UInt32? {
+        guard isValid(text) else { return nil }
+        let bytes = Array(text.utf8).map { Int($0) - Int(UInt8(ascii: "0")) }
+        let year = bytes[0] * 1000 + bytes[1] * 100 + bytes[2] * 10 + bytes[3]
+        let month = bytes[5] * 10 + bytes[6]
+        let day = bytes[8] * 10 + bytes[9]
+        // Days from the civil date (H. Hinnant's algorithm).
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = shiftedYear / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return days >= 0 ? UInt32(days) : nil
+    }
+
+    /// `YYYY-MM-DD` of a day counted since 1970-01-01.
+    public static func text(day: UInt32) -> String {
+        let shifted = Int(day) + 719_468
+        let era = shifted / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(dayOfMonth, 2))"
+    }
 }

@@ -59,10 +59,11 @@ extension DocumentWork {
         }
         guard refused.isEmpty else { return }
         let id = target.record.id
-        for (ref, var record) in childUnits {
+        for (ref, old) in childUnits {
+            var record = old
             record.parent = id
             record.lastDocument = document.id
-            stage(ref, record)
+            stage(ref, record, replacing: old)
             if !record.flags.contains(.package) {
                 changeset.putPackageUnit(ref, into: id)
                 target.record.units += 1
@@ -74,10 +75,11 @@ extension DocumentWork {
             changeset.putPackageChild(childID, into: id)
             target.record.packages += 1
         }
-        if let targetUnit, var record = targetUnit.record {
+        if let targetUnit, let old = targetUnit.record {
+            var record = old
             record.flags.insert(.package)
             record.lastDocument = document.id
-            stage(targetUnit.ref, record)
+            stage(targetUnit.ref, record, replacing: old)
         }
         try stage(target.label, target.record)
         if target.isNew {
@@ -131,7 +133,7 @@ extension DocumentWork {
                 }
                 record.parent = 0
                 record.lastDocument = document.id
-                stage(ref, record)
+                stage(ref, record, replacing: records[ref])
             }
             for childID in children.packages {
                 guard let childLabel = labels[childID], var child = try engine.packages.record(childLabel) else { continue }
@@ -144,22 +146,22 @@ extension DocumentWork {
                     }
                     record.parent = 0
                     record.lastDocument = document.id
-                    stage(ref, record)
+                    stage(ref, record, replacing: records[ref])
                 }
             }
             changeset.deletePackage(package.id, label: label)
             if case .code(let ref) = label, var record = records[ref] {
                 record.flags.remove(.package)
                 record.lastDocument = document.id
-                stage(ref, record)
+                stage(ref, record, replacing: records[ref])
             }
         }
     }
 
     // MARK: Staging
 
-    mutating func stage(_ ref: CodeRef, _ record: CodeRecord) {
-        changeset.putCode(ref, record)
+    mutating func stage(_ ref: CodeRef, _ record: CodeRecord, replacing old: CodeRecord?) {
+        changeset.putCode(ref, record, replacing: old)
         changed += 1
     }
 

@@ -27,7 +27,7 @@ extension DocumentWork {
                 case .refuse(let reason, let detail, let owner, let shipment):
                     refuse(line: unit.line, reason, detail, owner: owner, shipment: shipment)
                 case .change(let record):
-                    if refused.isEmpty { stage(unit.ref, record) }
+                    if refused.isEmpty { stage(unit.ref, record, replacing: unit.record) }
                 }
             }
         }
@@ -86,7 +86,7 @@ extension DocumentWork {
                     part.log.add(Refusal(line: unit.line, code: text(unit.line), reason: reason, detail: detail, owner: owner, shipment: shipment))
                 case .change(let record):
                     guard part.log.isEmpty else { continue }
-                    codes.put(unit.ref, record)
+                    codes.put(unit.ref, record, replacing: unit.record)
                     part.changed += 1
                 }
             }

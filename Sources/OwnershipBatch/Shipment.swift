@@ -74,8 +74,8 @@ extension JobEngine {
             reserved.sort { $0.ref < $1.ref }
             let records = try store.records(sortedRefs: reserved.map(\.ref), parts: parseShards)
             var codes = CodeWrites(capacity: reserved.count)
-            for (entry, record) in zip(reserved, records) {
-                guard var record, record.flags.contains(.inShipment), record.lastDocument == id else {
+            for (entry, old) in zip(reserved, records) {
+                guard var record = old, record.flags.contains(.inShipment), record.lastDocument == id else {
                     throw MarkingError(.store, "a code of shipment \(id) is no longer reserved by it")
                 }
                 record.flags.remove(.inShipment)
@@ -84,7 +84,7 @@ extension JobEngine {
                 } else {
                     record.lastDocument = entry.previousDocument
                 }
-                codes.put(entry.ref, record)
+                codes.put(entry.ref, record, replacing: old)
             }
             changeset.append(codes)
             for label in try store.reservedPackages(of: id) {

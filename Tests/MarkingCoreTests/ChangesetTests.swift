@@ -24,10 +24,10 @@ struct ChangesetTests {
         changeset.deletePackage(255, label: .sscc("046070000000000017"))
         var part = CodeWrites()
         for counter in 0..<codes {
-            part.put(CodeRef(gtin: gtin, serialLength: 13, preimage: UInt128(counter * 2)), record(owner: 2, document: 7))
+            part.put(CodeRef(gtin: gtin, serialLength: 13, preimage: UInt128(counter * 2)), record(owner: 2, document: 7), replacing: nil)
         }
         changeset.append(part)
-        changeset.putCode(CodeRef(gtin: gtin, serialLength: 7, preimage: 9), record(owner: 4, document: 7))
+        changeset.putCode(CodeRef(gtin: gtin, serialLength: 7, preimage: 9), record(owner: 4, document: 7), replacing: nil)
         changeset.emit(
             EmissionRange(
                 gtin: gtin.value, serialLength: 13, record: record(owner: 1, document: 0), start: 1_000, end: 1_000_000,

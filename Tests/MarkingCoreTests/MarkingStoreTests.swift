@@ -172,7 +172,7 @@ struct MarkingStoreTests {
             let record = CodeRecord(
                 status: .emitted, templateID: 1, keyID: store.keys.activeKeyID, owner: 1, producer: 1, order: 1,
                 emittedAt: MarkingStore.now())
-            _ = try store.committer.commit { changeset in changeset.putCode(store.ref(for: cis), record) }
+            _ = try store.committer.commit { changeset in changeset.putCode(store.ref(for: cis), record, replacing: nil) }
             #expect(try store.record(for: cis) == record)
 
             let tail = store.signer.tail(for: cis, kind: .keyIdAndMAC, keyID: store.keys.activeKeyID)

@@ -60,6 +60,19 @@ struct GTINAssignmentTests {
         }
     }
 
+    @Test("A participant's card list (the cabinet's products page) is its cards, whatever assignments sit beside them")
+    func cardListBesideAssignments() async throws {
+        try await TestServer.run { client, service in
+            let brand = try await register(client, name: "Brand LLP", seed: 2)
+            #expect(try await putCard(client, token: brand.token, gtin: gtin(460_700_000_001)).status == .created)
+            #expect(try await assign(client, "4607000", to: brand.id).status == .created)
+            #expect(try await assign(client, gtin(460_700_000_002), to: brand.id).status == .created)
+            #expect(try await putCard(client, token: brand.token, gtin: gtin(460_700_000_002)).status == .created)
+            let cards = try service.products.products(of: UInt32(brand.id))
+            #expect(cards.map(\.gtin) == [gtin(460_700_000_001), gtin(460_700_000_002)])
+        }
+    }
+
     @Test("Only the admin assigns, only digits that are a prefix or a GTIN, only to registered participants")
     func assignmentInput() async throws {
         try await TestServer.run { client, _ in

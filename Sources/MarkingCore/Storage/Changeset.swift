@@ -11,6 +11,10 @@
 ///
 /// Keys are built only by the storage layer's typed methods (`putDocument`,
 /// `putCode`, `deletePackageContents`, ...), each next to its family's key layout.
+///
+/// Code writes name the record they replace, so the changeset also tallies how codes
+/// move between owners and statuses (``CodeTally``); the committer folds that into the
+/// analytics counters of the same batch (`AnalyticsStorage.swift`).
 public struct Changeset: Sendable, Equatable {
     /// One write to a family other than the code records.
     enum Operation: Sendable, Equatable {
@@ -26,6 +30,8 @@ public struct Changeset: Sendable, Equatable {
     public private(set) var codeParts: [CodeWrites] = []
     /// Order ranges whose records are derived, not listed (see ``EmissionRange``).
     public private(set) var emissions: [EmissionRange] = []
+    /// How the code writes move codes between owners and statuses, until folded.
+    var tally = CodeTally()
 
     public init() {}
 
@@ -54,21 +60,26 @@ public struct Changeset: Sendable, Equatable {
 
     // MARK: Building (rules)
 
-    /// Writes the record of one code.
-    public mutating func putCode(_ ref: CodeRef, _ record: CodeRecord) {
+    /// Writes the record of one code, which replaces `old` (`nil`: a new code).
+    public mutating func putCode(_ ref: CodeRef, _ record: CodeRecord, replacing old: CodeRecord?) {
         if codeParts.isEmpty { codeParts.append(CodeWrites()) }
-        codeParts[codeParts.count - 1].put(ref, record)
+        tally.add(gtin: ref.gtin, from: old, to: record)
+        codeParts[codeParts.count - 1].append(ref, record)
     }
 
     /// Adds records staged elsewhere (one part per thread of a large document).
     public mutating func append(_ part: CodeWrites) {
         guard part.count > 0 else { return }
+        var part = part
+        tally.merge(part.takeTally())
         codeParts.append(part)
     }
 
-    /// Derives and writes the records of an order's range (``Committer/materialize(_:progress:)``).
+    /// Derives and writes the records of an order's range (``Committer/materialize(_:progress:)``),
+    /// counted as one block of new codes.
     public mutating func emit(_ range: EmissionRange) {
         emissions.append(range)
+        tally.add(gtin: range.gtin, from: nil, to: range.record, count: Int64(range.count))
     }
 
     /// Adds every write of `other`, after this one's.
@@ -76,10 +87,21 @@ public struct Changeset: Sendable, Equatable {
         operations += other.operations
         codeParts += other.codeParts
         emissions += other.emissions
+        tally.merge(other.tally)
     }
 
     /// Drops the code records (a refused document keeps only its own state).
-    public mutating func removeCodes() { codeParts = [] }
+    public mutating func removeCodes() {
+        codeParts = []
+        tally = CodeTally()
+        for range in emissions { tally.add(gtin: range.gtin, from: nil, to: range.record, count: Int64(range.count)) }
+    }
+
+    /// Equal when they write the same: the tally is derived from the writes and
+    /// is folded into them before a changeset leaves the committer.
+    public static func == (lhs: Changeset, rhs: Changeset) -> Bool {
+        lhs.operations == rhs.operations && lhs.codeParts == rhs.codeParts && lhs.emissions == rhs.emissions
+    }
 
     /// Builds a changeset from decoded parts (``init(decoding:)``).
     init(operations: [Operation], codeParts: [CodeWrites], emissions: [EmissionRange]) {

@@ -8,6 +8,8 @@ public struct CodeWrites: Sendable, Equatable {
     private(set) var bytes: [UInt8] = []
     /// The number of entries.
     public private(set) var count = 0
+    /// How these writes move codes between owners and statuses.
+    private(set) var tally = CodeTally()
 
     public init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity * (1 + 25 + CodeRecord.size))
@@ -18,8 +20,15 @@ public struct CodeWrites: Sendable, Equatable {
         self.count = count
     }
 
-    /// Adds the record of one code.
-    public mutating func put(_ ref: CodeRef, _ record: CodeRecord) {
+    /// Adds the record of one code, which replaces `old` (`nil`: a new code).
+    public mutating func put(_ ref: CodeRef, _ record: CodeRecord, replacing old: CodeRecord?) {
+        tally.add(gtin: ref.gtin, from: old, to: record)
+        append(ref, record)
+    }
+
+    /// Adds the record of one code, leaving the tally to the caller (a changeset
+    /// tallies its own ``Changeset/putCode(_:_:replacing:)``).
+    mutating func append(_ ref: CodeRef, _ record: CodeRecord) {
         withUnsafeTemporaryAllocation(byteCount: 1 + 32 + CodeRecord.size, alignment: 8) { buffer in
             // 32 bytes hold the longest key (9 + 16); the length byte precedes it and
             // the record follows the key it belongs to.
@@ -33,6 +42,15 @@ public struct CodeWrites: Sendable, Equatable {
         }
         count += 1
     }
+
+    /// The tally, leaving an empty one (a changeset keeps one tally for all its parts).
+    mutating func takeTally() -> CodeTally {
+        defer { tally = CodeTally() }
+        return tally
+    }
+
+    /// Equal when they hold the same entries (the tally follows from them).
+    public static func == (lhs: CodeWrites, rhs: CodeWrites) -> Bool { lhs.count == rhs.count && lhs.bytes == rhs.bytes }
 
     /// Calls `body` with each entry's key and record bytes, in the order they were put.
     public func forEach(_ body: (_ key: UnsafeRawBufferPointer, _ record: UnsafeRawBufferPointer) throws -> Void) rethrows {

@@ -67,6 +67,17 @@ public final class Committer: Sendable {
     /// Told of every changeset written, in order (``observe(_:)``).
     private let observer = Mutex<(@Sendable (Changeset, UInt64) -> Void)?>(nil)
 
+    /// Whether commits fold their tallies into the analytics counters: always, but for
+    /// `marking-bench analytics`, which measures what the counters cost by turning
+    /// them off in the same run (a store written so holds wrong counts).
+    private let counting = Atomic<Bool>(true)
+
+    /// Turns the analytics counters off or on, for the benchmark only.
+    @_spi(Benchmark) public var countsAnalytics: Bool {
+        get { counting.load(ordering: .relaxed) }
+        set { counting.store(newValue, ordering: .relaxed) }
+    }
+
     /// Emission ranges being materialized outside the commit order (``materialize(_:progress:)``).
     private let materializing = Atomic<Int>(0)
 
@@ -129,6 +140,11 @@ public final class Committer: Sendable {
                 guard !changeset.isEmpty else { return Committed(value: value, sequence: state.sequence) }
                 // The audit line of the call this commit serves goes in the same batch.
                 let line = attachment?.attach(to: &changeset)
+                // Counted here, under the commit order, before the changeset is
+                // appended anywhere: replicas apply the sums, not the tally.
+                if counting.load(ordering: .relaxed) {
+                    try changeset.foldTally(day: DayCounts.day(milliseconds: MarkingStore.now()), current: analyticsCount)
+                }
                 var sequence = state.sequence + 1
                 if let log {
                     // Each frame only right after the one before: the frames of one
@@ -284,6 +300,15 @@ public final class Committer: Sendable {
             let failure = (error as? MarkingError) ?? MarkingError(.store, "\(error)")
             durable?.fail(failure)
             throw failure
+        }
+    }
+
+    /// The stored value of one analytics counter (see `AnalyticsStorage.swift`).
+    private func analyticsCount(_ key: [UInt8]) throws(MarkingError) -> Int64 {
+        do {
+            return try database.get(key, in: families[.analytics]).map { $0.withUnsafeBytes(AnalyticsKeys.decode) } ?? 0
+        } catch {
+            throw MarkingError(.store, "cannot read an analytics counter: \(error)")
         }
     }
 

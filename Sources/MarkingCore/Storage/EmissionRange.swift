@@ -44,6 +44,9 @@ public struct EmissionRange: Sendable, Equatable {
         }
     }
 
+    /// The number of codes the range writes.
+    public var count: Int { Int(end - start) - skipped.count }
+
     /// Writes the range's records, unsynced, in batches of ``chunkSize``; syncs after a
     /// batch that a reader of `durable` waits for.
     func write(into database: Database, family: ColumnFamily, progress: (@Sendable (Int) -> Void)?, durable: DurableFrontier? = nil) throws {

@@ -121,7 +121,9 @@ extension MarkingStore {
     public func forEachProduct(_ body: ([UInt8]) throws -> Void) throws(MarkingError) {
         try read { () throws -> Void in
             let cursor = try Cursor(database, family: families[.products])
-            while cursor.isValid {
+            // Cards are keyed by their 14 digits; the GTIN assignments, keyed by a
+            // letter tag, sort after every card.
+            while cursor.isValid, let first = cursor.key.first, first <= UInt8(ascii: "9") {
                 try body(cursor.value)
                 cursor.next()
             }

@@ -9,7 +9,8 @@ import RocksDB
 /// `counters`, `OrderStorage.swift`, `DocumentStorage.swift` (documents, shipments,
 /// the receivers' index), `PackageStorage.swift` (`aggregates`),
 /// `ParticipantStorage.swift` (participants and tokens), `ProductStorage.swift`,
-/// `AuditStorage.swift`, `ViolationStorage.swift` and `MetaStorage.swift`.
+/// `AuditStorage.swift`, `ViolationStorage.swift`, `AnalyticsStorage.swift` and
+/// `MetaStorage.swift`.
 public enum StoreFamily: UInt8, Sendable, CaseIterable, Codable {
     /// Code records by ``CodeKey``.
     case codes = 0
@@ -31,6 +32,8 @@ public enum StoreFamily: UInt8, Sendable, CaseIterable, Codable {
     case meta = 8
     /// Reports of suspected fakes sent by the public, by id.
     case violations = 9
+    /// Counts of codes by owner, status, GTIN and day, kept by the committer.
+    case analytics = 10
 
     /// The RocksDB name of the family.
     public var name: String { "\(self)" }
