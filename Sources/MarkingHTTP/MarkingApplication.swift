@@ -67,18 +67,20 @@ public enum MarkingApplication {
 
     /// The application serving ``buildRouter(service:)`` on `host:port`. Run it with
     /// `runService()`, which stops gracefully on SIGINT and SIGTERM. Anonymous public
-    /// checks that can be answered from memory are answered in the channel pipeline
-    /// (``PublicCheckHandler``), the rest by the router. A connection idle for
+    /// checks that can be answered from memory, and `/health` outside a cluster, are
+    /// answered in the channel pipeline (``PublicCheckHandler``), the rest by the router. A connection idle for
     /// `idleTimeout` is closed (``IdleConnectionHandler``).
+    /// `checkReads` says where the pipeline reads a check's record (``CheckReads``).
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        checkReads: CheckReads = .eventLoop, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: buildRouter(service: service),
             // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
             // never sees the checks answered in the pipeline.
-            server: .http1(configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout))),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout, checkReads: checkReads))),
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: onServerRunning,
             logger: logger)
@@ -86,8 +88,11 @@ public enum MarkingApplication {
 
     /// The handlers each connection gets between the HTTP codec and the router, in
     /// order: the idle timeout first, so that it sees every request and answer.
-    static func connectionHandlers(service: MarkingService, idleTimeout: TimeAmount) -> [any RemovableChannelHandler] {
-        [IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName)]
+    static func connectionHandlers(service: MarkingService, idleTimeout: TimeAmount, checkReads: CheckReads = .eventLoop) -> [any RemovableChannelHandler] {
+        [
+            IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(),
+            PublicCheckHandler(service: service, serverName: serverName, reads: checkReads),
+        ]
     }
 
     /// How long a connection may stay idle (no request part read, no answer being
@@ -109,6 +114,22 @@ struct Health: Codable, Sendable {
     var logSequence: UInt64?
     var lag: UInt64?
     var logReachable: Bool?
+}
+
+extension Health {
+    /// The answer's JSON as `JSONEncoder.api` writes it (keys sorted, absent values
+    /// left out), into `buffer` when given: for ``PublicCheckHandler``, which answers
+    /// `/health` in the pipeline (a test holds the two together).
+    static func write(_ health: Health, reusing buffer: consuming ByteBuffer? = nil) -> ByteBuffer {
+        var json = JSONByteWriter(reusing: buffer)
+        json.integer("appliedSequence", health.appliedSequence)
+        json.integer("lag", health.lag)
+        json.bool("logReachable", health.logReachable)
+        json.integer("logSequence", health.logSequence)
+        json.string("node", health.node)
+        json.string("status", health.status)
+        return json.finish()
+    }
 }
 
 /// The answer of `GET /registry/digest`: the digest of the registry at a sequence,

@@ -5,6 +5,8 @@ import Logging
 import MarkingCore
 import MarkingHTTP
 
+extension CheckReads: ExpressibleByArgument {}
+
 /// `marking-server serve`: the HTTP API over the data folder's store, until SIGINT or
 /// SIGTERM, which stop it gracefully (requests in flight finish, then the store closes).
 struct ServeCommand: AsyncParsableCommand {
@@ -27,6 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "This replica's name in the cluster (with --cluster).")
     var node: String?
+
+    @Option(help: ArgumentHelp("Where public checks answered in the pipeline read their record: loop (on the event loop, from memory) or workers (a thread hop per check); for measuring the two.", visibility: .hidden))
+    var checkReads: CheckReads = .eventLoop
 
     @Option(help: "Start a new replica from this checkpoint of another (a folder holding db/, made by POST /registry/checkpoints), then catch up with the log (with --cluster, on an empty data folder).")
     var checkpoint: String?
@@ -66,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         print(admin.logLine, to: &standardError)
         let host = self.host
         let application = MarkingApplication.buildApplication(
-            service: service, host: host, port: port, logger: logger,
+            service: service, host: host, port: port, logger: logger, checkReads: checkReads,
             onServerRunning: { channel in
                 var standardError = StandardError()
                 print("serving http://\(host):\(channel.localAddress?.port ?? 0)/api/v1", to: &standardError)
