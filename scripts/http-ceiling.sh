@@ -6,8 +6,8 @@
 # server, measured in the same run, is the figure that holds from run to run.
 #
 #   scripts/http-ceiling.sh serve [--port P]
-#       nginx in the foreground on 127.0.0.1:P (default: a free port) until SIGTERM or
-#       SIGINT; prints "serving http://127.0.0.1:P/" on standard error once it listens.
+#       nginx on 127.0.0.1:P (default: a free port) until standard input ends (or a
+#       line, SIGTERM, SIGINT); prints "serving http://127.0.0.1:P/" on standard error once it listens.
 #       `marking-bench http lookup` starts it this way and measures it with its own
 #       load generator, beside the server's checks and /health.
 #   scripts/http-ceiling.sh wrk [--threads T] [--connections C] [--duration S] [URL...]
@@ -109,20 +109,24 @@ dir=$(mktemp -d /tmp/http-ceiling.XXXXXX)
 NGINX_PID=""
 cleanup() {
   if [ -n "$NGINX_PID" ]; then
-    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    kill -TERM "$NGINX_PID" 2>/dev/null || true
     wait "$NGINX_PID" 2>/dev/null || true
   fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
-trap 'exit 0' TERM INT
+trap 'exit 0' TERM INT HUP
 start_nginx "$port" "$dir"
 ceiling="http://127.0.0.1:$port/"
 
 if [ "$mode" = serve ]; then
   echo "serving $ceiling" >&2
-  wait "$NGINX_PID"
-  exit $?
+  # Until standard input ends (or a line, or a signal): a parent stops nginx by closing
+  # the pipe, which works even where the signals it could send are blocked or ignored
+  # in this shell (Foundation's Process starts children from threads that block them),
+  # and when the parent dies.
+  read -r _ || true
+  exit 0
 fi
 
 # One wrk run; prints "requests/s p99_ms errors".

@@ -2,6 +2,7 @@ import ConsoleProgress
 import Foundation
 import Synchronization
 
+
 /// The machine's own HTTP ceiling for the run: nginx, one worker, answering every
 /// request with a fixed 16-byte JSON on a loopback port, started by
 /// `scripts/http-ceiling.sh serve` (the one place its configuration lives) and
@@ -11,11 +12,12 @@ import Synchronization
 final class HTTPCeiling: Sendable {
     let host = "127.0.0.1"
     let port: Int
-    private let process: Mutex<Process?>
+    /// The script and the pipe to its standard input.
+    private let process: Mutex<(Process, Pipe)?>
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, process: Process, input: Pipe) {
         self.port = port
-        self.process = Mutex(process)
+        self.process = Mutex((process, input))
     }
 
     /// The script's path: `given`, or `scripts/http-ceiling.sh` in the first folder
@@ -42,8 +44,9 @@ final class HTTPCeiling: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script, "serve"]
-        let errors = Pipe()
+        let errors = Pipe(), input = Pipe()
         process.standardError = errors
+        process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         let port = PortAnnouncement()
         errors.fileHandleForReading.readabilityHandler = { handle in
@@ -72,13 +75,16 @@ final class HTTPCeiling: Sendable {
             process.waitUntilExit()
             throw HTTPBenchError(.server, "the nginx ceiling (\(script) serve) did not start listening")
         }
-        return HTTPCeiling(port: found, process: process)
+        return HTTPCeiling(port: found, process: process, input: input)
     }
 
-    /// Stops nginx (the script stops it and removes its files on SIGTERM). Safe to call twice.
+    /// Stops nginx: the script stops it and removes its files when its standard input
+    /// ends. Not a signal: children of `Process` here start with signals blocked or
+    /// ignored (``SignalStop`` ignores SIGTERM and SIGINT), which bash cannot undo.
+    /// Safe to call twice.
     func stop() {
-        guard let process = process.withLock({ $0.take() }), process.isRunning else { return }
-        process.terminate()
+        guard let (process, input) = process.withLock({ $0.take() }) else { return }
+        try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }
 }

@@ -89,7 +89,11 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         checkRecorder = service.metrics.recorder(method: "GET", route: Self.pathRoute, status: 200)
         queryRecorder = service.metrics.recorder(method: "GET", route: Self.queryRoute, status: 200)
         healthRecorder = service.metrics.recorder(method: "GET", route: Self.healthRoute, status: 200)
-        headers = [.contentType: "application/json; charset=utf-8", .contentLength: "0", .date: "", .server: serverName]
+        // In the order the router's answers carry them (a test compares the bytes).
+        headers = [
+            .contentType: "application/json; charset=utf-8", .contentLength: "0", RegistrySequenceMiddleware.sequenceHeader: "0",
+            .date: "", .server: serverName,
+        ]
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -258,6 +262,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// the next answer.
     private func write(_ context: ChannelHandlerContext, _ body: ByteBuffer) {
         headers[.contentLength] = String(body.readableBytes)
+        headers[RegistrySequenceMiddleware.sequenceHeader] = String(check.service.store.appliedSequence)
         headers[.date] = date.now()
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
