@@ -14,9 +14,11 @@ import NIOHTTPTypes
 /// streams, a task, the route trie and three middlewares: on a 2-core machine that
 /// machinery costs more than the check itself (reading a cached record, verifying an
 /// HMAC tail, writing 700 bytes of JSON). Here it is one synchronous call. The answer
-/// is the same bytes (``PublicCheck/answer(_:catalog:showsOwner:)``, which the router
-/// path writes too), with the same headers, and the call is audited and counted in
-/// the metrics exactly as the middlewares would.
+/// is the same bytes (``PublicCheck/answer(_:catalog:reusing:showsOwner:)``, which the
+/// router path writes too), with the same headers in the same order (a test compares
+/// the two on the wire), and the call is audited and counted in the metrics exactly
+/// as the middlewares would. With ``CheckReads/workers`` the record is read on the
+/// store workers instead, and later requests wait for that answer.
 ///
 /// Anything unusual passes through: a token (owner fields need the token resolved in
 /// the store), a code that cannot be read (the problem answer is the router's), a
@@ -187,12 +189,6 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return nil
     }
 
-    /// The code bytes and route template of a check this handler may answer.
-    static func candidate(_ request: HTTPRequest) -> (code: [UInt8], route: String)? {
-        guard case .check(let code, let route)? = ask(request, health: false) else { return nil }
-        return (code, route)
-    }
-
     /// Answers a held request when it can; `false` leaves it to the router.
     private func answer(_ context: ChannelHandlerContext, _ held: Held) -> Bool {
         let service = check.service
@@ -279,33 +275,5 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var route = uri.path
         if let query = uri.query, !query.isEmpty { route += "?" + query }
         return route
-    }
-}
-
-/// The `Date` header (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`), made
-/// once a second.
-struct HTTPDate {
-    private var second = -1
-    private var text = ""
-
-    private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    mutating func now() -> String {
-        let now = Int(Date().timeIntervalSince1970)
-        if now != second {
-            second = now
-            text = Self.format(secondsSince1970: now)
-        }
-        return text
-    }
-
-    static func format(secondsSince1970 seconds: Int) -> String {
-        let stamp = JSONAnswer.timestamp(UInt64(seconds) * 1000)  // 2026-11-22T13:09:40.000Z
-        let digits = Array(stamp.utf8)
-        func number(_ range: Range<Int>) -> Int { Int(String(decoding: digits[range], as: UTF8.self)) ?? 0 }
-        let day = days[(seconds / 86_400) % 7]
-        let month = months[number(5..<7) - 1]
-        return "\(day), \(stamp.dropFirst(8).prefix(2)) \(month) \(stamp.prefix(4)) \(stamp.dropFirst(11).prefix(8)) GMT"
     }
 }
