@@ -49,6 +49,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "The marking-server binary to start (default: the one next to marking-bench).")
     var server: String?
 
+    @Option(help: "Where the started server's pipeline reads public checks' records: loop or workers (marking-server serve --check-reads).")
+    var checkReads: String?
+
     @Option(help: "Codes to put in the store before measuring (lookup, mixed: default 10,000,000; transfer: default --codes).")
     var storeCodes: Int?
 
@@ -61,8 +64,14 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "Connections of the fixed-concurrency lookup run (each sends its next check when the last is answered).")
     var concurrency: Int = 32
 
-    @Option(help: "Offered checks per second of the fixed-rate run (lookup: default 20,000; mixed: default 5,000).")
+    @Option(help: "Offered checks per second of the fixed-rate run (lookup: default 25, 50 and 75 % of the fixed-concurrency maximum, or 20,000 without that run; mixed: default 5,000).")
     var rate: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Lookup: measure the nginx ceiling (scripts/http-ceiling.sh) and /health with the same load generator, and state every figure as a ratio to the ceiling.")
+    var ceiling = true
+
+    @Option(help: "The ceiling script (default: scripts/http-ceiling.sh above this executable or the working directory).")
+    var ceilingScript: String?
 
     @Option(help: "Connections the fixed-rate checks are spread over (enough that a slow answer does not hold up the schedule).")
     var rateConnections: Int = 128
@@ -117,6 +126,8 @@ struct HTTPBenchmark: AsyncParsableCommand {
         }
         guard orderInterval > 0, transferInterval > 0 else { throw ValidationError("intervals must be above 0 seconds") }
         if url == nil, adminToken != nil { throw ValidationError("--admin-token goes with --url") }
+        if let checkReads, !["loop", "workers"].contains(checkReads) { throw ValidationError("--check-reads is loop or workers") }
+        if url != nil, checkReads != nil { throw ValidationError("--check-reads is for the server this tool starts, not --url") }
     }
 
     func run() async throws {
@@ -131,7 +142,8 @@ struct HTTPBenchmark: AsyncParsableCommand {
             }
             server = try ServerUnderTest.running(url: url, adminToken: token)
         } else {
-            server = try ServerUnderTest.start(binary: self.server, parent: options.data, quiet: options.quiet)
+            server = try ServerUnderTest.start(
+                binary: self.server, parent: options.data, quiet: options.quiet, arguments: checkReads.map { ["--check-reads", $0] } ?? [])
         }
         defer { server.stop() }
         let stopOnSignal = SignalStop(server)
@@ -153,6 +165,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
         var report = BenchReport(mode: "http \(scenario.rawValue)")
         report.add("server", server.pid == nil ? "\(server.base) (running)" : "marking-server child, pid \(server.pid!), \(server.base)", key: "server", json: server.base)
         report.add("client event-loop threads", "\(clientThreads)", key: "client_threads", json: clientThreads)
+        if let checkReads { report.add("server's check reads", checkReads, key: "check_reads", json: checkReads) }
         let context = LoadContext(command: self, server: server, group: group, session: session, scratch: scratch)
         do {
             switch scenario {

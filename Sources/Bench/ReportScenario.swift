@@ -108,22 +108,40 @@ struct ReportScenario: Sendable {
     static let httpLookup = ReportScenario(
         name: "http-lookup",
         arguments: { quick in ["http", "lookup", "--store-codes", quick ? "1000000" : "10000000"] },
-        rows: { json, others in
+        rows: { json, _ in
             var rows: [Row] = []
             let store = grouped(json.int("store_codes"))
-            let inProcess = ((others["lookup"]?["sizes"] as? [[String: Any]])?.first { $0.int("codes") == 10_000_000 }?["warm"] as? [String: Any])?
-                .double("lookups_per_second") ?? 0
-            for (key, title) in [("closed_loop", "fixed concurrency"), ("fixed_rate", "fixed offered rate")] {
-                guard let run = json[key] as? [String: Any] else { continue }
-                let rate = run.double("requests_per_second")
+            let ceilingRate = (json["ceiling"] as? [String: Any])?.double("requests_per_second") ?? 0
+            let ceiling = ceilingRate > 0 ? "\(grouped(Int(ceilingRate))) requests/s (nginx, 1 worker, same load generator)" : "—"
+            if let closed = json["closed_loop"] as? [String: Any] {
+                let rate = closed.double("requests_per_second")
+                let latency = closed["latency_ms"] as? [String: Any] ?? [:]
+                rows.append(Row(
+                    requirement: "C22: a code's information within 5 s — public checks over HTTP, fixed concurrency, \(store) codes",
+                    required: "≤ 5 s; target ≥ 0.4 of the nginx ceiling",
+                    measured: String(format: "%@ checks/s, p50 %.2f ms, p99 %.2f ms, %d errors", grouped(Int(rate)), latency.double("p50"), latency.double("p99"), closed.int("errors")),
+                    ceiling: ceiling, ratio: ratio(rate, ceilingRate), holds: ceilingRate > 0 && rate / ceilingRate >= 0.4))
+            }
+            if let health = json["health"] as? [String: Any] {
+                let rate = health.double("requests_per_second")
+                rows.append(Row(
+                    requirement: "The server's cheapest answer, `GET /health`, fixed concurrency", required: "target ≥ 0.6 of the nginx ceiling",
+                    measured: String(format: "%@ requests/s, p99 %.2f ms", grouped(Int(rate)), (health["latency_ms"] as? [String: Any] ?? [:]).double("p99")),
+                    ceiling: ceiling, ratio: ratio(rate, ceilingRate), holds: ceilingRate > 0 && rate / ceilingRate >= 0.6))
+            }
+            for run in json["fixed_rates"] as? [[String: Any]] ?? [] {
                 let latency = run["latency_ms"] as? [String: Any] ?? [:]
+                let share = run.optionalDouble("share_of_maximum")
                 let p99 = latency.double("p99")
                 rows.append(Row(
-                    requirement: "C22: a code's information within 5 s — public checks over HTTP, \(title), \(store) codes",
-                    required: "≤ 5 s; target ≥ 20,000/s with p99 ≤ 5 ms",
-                    measured: String(format: "%@ checks/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms", grouped(Int(rate)), latency.double("p50"), p99, latency.double("p99.9")),
-                    ceiling: inProcess > 0 ? "\(grouped(Int(inProcess))) lookups/s in process at 10M (lookup row)" : "—",
-                    ratio: ratio(rate, inProcess), holds: rate >= 20_000 && p99 <= 5))
+                    requirement: "Public checks at a fixed offered rate"
+                        + (share.map { String(format: " (%.0f %% of the fixed-concurrency maximum)", $0 * 100) } ?? "")
+                        + ", latency from the scheduled send",
+                    required: share == 0.5 ? "p99 ≤ 5 ms, 0 errors" : "—",
+                    measured: String(
+                        format: "%@/s offered, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d errors", grouped(Int(run.double("offered_per_second"))),
+                        latency.double("p50"), p99, latency.double("p99.9"), run.int("errors")),
+                    ceiling: "—", ratio: "—", holds: share == 0.5 ? p99 <= 5 && run.int("errors") == 0 : nil))
             }
             return rows
         })

@@ -49,7 +49,8 @@ final class ServerUnderTest: Sendable {
     /// Starts `marking-server serve` from the folder of this executable on a fresh data
     /// folder (under `parent` when given, else the temporary folder; removed by
     /// ``stop()`` either way) and any free port, and waits until it listens.
-    static func start(binary given: String?, parent: String?, quiet: Bool) throws(HTTPBenchError) -> ServerUnderTest {
+    /// `arguments` go after `serve`'s own.
+    static func start(binary given: String?, parent: String?, quiet: Bool, arguments: [String] = []) throws(HTTPBenchError) -> ServerUnderTest {
         let binary = given ?? Self.siblingBinary()
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HTTPBenchError(.server, "no marking-server at \(binary): build it (swift build -c release) or pass --server PATH or --url")
@@ -65,7 +66,7 @@ final class ServerUnderTest: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         // Unlimited rates: the bench drives all its load from one address and few tokens.
-        process.arguments = ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0", "--anonymous-rate", "0", "--token-rate", "0"]
+        process.arguments = ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0", "--anonymous-rate", "0", "--token-rate", "0"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["MARKING_ADMIN_TOKEN"] = token
         process.environment = environment
@@ -181,8 +182,9 @@ final class ServerUnderTest: Sendable {
     }
 }
 
-/// The port a starting server prints on standard error (`serving http://HOST:PORT/api/v1`).
-private final class PortAnnouncement: Sendable {
+/// The port a starting server prints on standard error (`serving http://HOST:PORT/…`):
+/// marking-server's and the nginx ceiling's (``HTTPCeiling``).
+final class PortAnnouncement: Sendable {
     private let state = Mutex<(text: String, port: Int?, closed: Bool)>(("", nil, false))
 
     func scan(_ text: String) {

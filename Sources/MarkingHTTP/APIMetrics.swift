@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The server's metrics through swift-metrics, kept in a Prometheus registry of this
 /// service's own (not the process-wide bootstrap, so each test server counts alone),
@@ -9,6 +10,16 @@ public final class APIMetrics: Sendable {
     /// Where the metrics live; `GET /metrics` emits it.
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
+    /// The recorders made so far, by method, route template and status (a bounded
+    /// set): a request finds its counter and timer with one lookup, instead of
+    /// building their labels and finding them in the registry every time.
+    private let recorders = Mutex<[RecorderKey: RequestRecorder]>([:])
+
+    private struct RecorderKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -21,7 +32,14 @@ public final class APIMetrics: Sendable {
 
     /// One answered request: counted by route template and status, timed by route.
     func request(method: String, route: String, status: Int, nanoseconds: Int64) {
-        recorder(method: method, route: route, status: status).record(nanoseconds: nanoseconds)
+        let key = RecorderKey(method: method, route: route, status: status)
+        if let known = recorders.withLock({ $0[key] }) {
+            known.record(nanoseconds: nanoseconds)
+            return
+        }
+        let made = recorder(method: method, route: route, status: status)
+        recorders.withLock { $0[key] = made }
+        made.record(nanoseconds: nanoseconds)
     }
 
     /// The counter and timer of one method, route and status, looked up once: for a
@@ -44,6 +62,12 @@ public final class APIMetrics: Sendable {
         func record(nanoseconds: Int64) {
             counter.increment()
             timer.recordNanoseconds(nanoseconds)
+        }
+
+        /// Records a request that began at `started`.
+        func record(since started: ContinuousClock.Instant) {
+            let elapsed = ContinuousClock.now - started
+            record(nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
     }
 

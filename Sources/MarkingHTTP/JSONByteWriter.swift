@@ -20,8 +20,22 @@ struct JSONByteWriter {
         buffer.writeInteger(UInt8(ascii: "{"))
     }
 
+    /// Starts an object (`{`) in `buffer`, emptied first, or in a new buffer when `nil`:
+    /// a caller writing an answer per request hands back the last answer's buffer, and
+    /// once nothing else holds it its memory is written again rather than allocated.
+    init(reusing buffer: consuming ByteBuffer?) {
+        if var reused = buffer {
+            reused.clear()
+            self.buffer = reused
+        } else {
+            self.buffer = ByteBuffer()
+            self.buffer.reserveCapacity(512)
+        }
+        self.buffer.writeInteger(UInt8(ascii: "{"))
+    }
+
     /// Ends the object (`}`) and returns the bytes.
-    mutating func finish() -> ByteBuffer {
+    consuming func finish() -> ByteBuffer {
         buffer.writeInteger(UInt8(ascii: "}"))
         return buffer
     }

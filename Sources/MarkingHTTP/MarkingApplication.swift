@@ -76,13 +76,15 @@ public enum MarkingApplication {
 
     /// The application serving ``buildRouter(service:)`` on `host:port`. Run it with
     /// `runService()`, which stops gracefully on SIGINT and SIGTERM. Anonymous public
-    /// checks that can be answered from memory are answered in the channel pipeline
-    /// (``PublicCheckHandler``), the rest by the router. A connection idle for
-    /// `idleTimeout` is closed (``IdleConnectionHandler``); past `maximumConnections`
-    /// open at once, new ones are closed at once (``OpenConnections``).
+    /// checks that can be answered from memory, and `/health` outside a cluster, are
+    /// answered in the channel pipeline (``PublicCheckHandler``), the rest by the router.
+    /// A connection idle for `idleTimeout` is closed (``IdleConnectionHandler``); past
+    /// `maximumConnections` open at once, new ones are closed at once
+    /// (``OpenConnections``). `checkReads` says where the pipeline reads a check's
+    /// record (``CheckReads``).
     public static func buildApplication(
         service: MarkingService, host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = defaultIdleTimeout,
-        maximumConnections: Int = OpenConnections.defaultLimit,
+        maximumConnections: Int = OpenConnections.defaultLimit, checkReads: CheckReads = .eventLoop,
         pages: (@Sendable (Router<APIRequestContext>) -> Void)? = nil, sessions: (any PageSessions)? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -93,7 +95,8 @@ public enum MarkingApplication {
             // never sees the checks answered in the pipeline.
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout, connections: connections))),
+                    additionalChannelHandlers: connectionHandlers(
+                        service: service, idleTimeout: idleTimeout, connections: connections, checkReads: checkReads))),
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: onServerRunning,
             logger: logger)
@@ -105,12 +108,13 @@ public enum MarkingApplication {
     /// every request and answer.
     /// The cap on open connections, when given, is checked before them all.
     static func connectionHandlers(
-        service: MarkingService, idleTimeout: TimeAmount, connections: OpenConnections? = nil
+        service: MarkingService, idleTimeout: TimeAmount, connections: OpenConnections? = nil, checkReads: CheckReads = .eventLoop
     ) -> [any RemovableChannelHandler] {
         let limit: [any RemovableChannelHandler] = connections.map { [ConnectionLimitHandler(connections: $0)] } ?? []
         return limit + [
             RequestGuardHandler(listTimeout: .seconds(CodeListBody.maximumDuration.components.seconds), serverName: serverName),
-            IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(), PublicCheckHandler(service: service, serverName: serverName),
+            IdleConnectionHandler(timeout: idleTimeout), ExpectContinueHandler(), 
+            PublicCheckHandler(service: service, serverName: serverName, reads: checkReads),
         ]
     }
 
@@ -133,6 +137,22 @@ struct Health: Codable, Sendable {
     var logSequence: UInt64?
     var lag: UInt64?
     var logReachable: Bool?
+}
+
+extension Health {
+    /// The answer's JSON as `JSONEncoder.api` writes it (keys sorted, absent values
+    /// left out), into `buffer` when given: for ``PublicCheckHandler``, which answers
+    /// `/health` in the pipeline (a test holds the two together).
+    static func write(_ health: Health, reusing buffer: consuming ByteBuffer? = nil) -> ByteBuffer {
+        var json = JSONByteWriter(reusing: buffer)
+        json.integer("appliedSequence", health.appliedSequence)
+        json.integer("lag", health.lag)
+        json.bool("logReachable", health.logReachable)
+        json.integer("logSequence", health.logSequence)
+        json.string("node", health.node)
+        json.string("status", health.status)
+        return json.finish()
+    }
 }
 
 /// The answer of `GET /registry/digest`: the digest of the registry at a sequence,

@@ -5,7 +5,12 @@
 /// followed by two hex digits stays as it is.
 public enum PercentDecoding {
     public static func bytes(_ text: some StringProtocol) -> [UInt8] {
-        let input = Array(text.utf8)
+        // A native string's bytes are read in place (the pointer lives only for the call):
+        // one array per call, the output.
+        text.utf8.withContiguousStorageIfAvailable(decode) ?? Array(text.utf8).withUnsafeBufferPointer(decode)
+    }
+
+    private static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(input.count)
         var index = 0

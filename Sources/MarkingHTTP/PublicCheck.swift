@@ -86,10 +86,11 @@ struct PublicCheck: Sendable {
 
     /// The answer's JSON, keys in sorted order as ``CodeRoutes/CheckAnswer`` encodes
     /// them. Owner, producer and order only when `showsOwner` says so for the record.
-    static func answer(_ found: Found, catalog: TemplateCatalog, showsOwner: (CodeRecord) -> Bool) -> ByteBuffer {
+    /// Written into `buffer` when given (``JSONByteWriter/init(reusing:)``).
+    static func answer(_ found: Found, catalog: TemplateCatalog, reusing buffer: consuming ByteBuffer? = nil, showsOwner: (CodeRecord) -> Bool) -> ByteBuffer {
         let check = found.check, code = check.code, record = check.record
         let revealed = record.map(showsOwner) ?? false
-        var json = JSONByteWriter()
+        var json = JSONByteWriter(reusing: buffer)
         json.string("code", code.humanReadable)
         json.string("elementString", code.formatted())
         if let record { json.timestamp("emittedAt", milliseconds: record.emittedAt) }

@@ -6,6 +6,8 @@ import MarkingCore
 import MarkingHTTP
 import WebApp
 
+extension CheckReads: ExpressibleByArgument {}
+
 /// `marking-server serve`: the HTTP API over the data folder's store, until SIGINT or
 /// SIGTERM, which stop it gracefully (requests in flight finish, then the store closes).
 struct ServeCommand: AsyncParsableCommand {
@@ -28,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "This replica's name in the cluster (with --cluster).")
     var node: String?
+
+    @Option(help: ArgumentHelp("Where public checks answered in the pipeline read their record: loop (on the event loop, from memory) or workers (a thread hop per check); for measuring the two.", visibility: .hidden))
+    var checkReads: CheckReads = .eventLoop
 
     @Option(help: "Start a new replica from this checkpoint of another (a folder holding db/, made by POST /registry/checkpoints), then catch up with the log (with --cluster, on an empty data folder).")
     var checkpoint: String?
@@ -106,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         let web: WebApp
         do { web = try WebApp(service: service) } catch { throw fail(error.description) }
         let application = MarkingApplication.buildApplication(
-            service: service, host: host, port: port, logger: logger, maximumConnections: maxConnections,
+            service: service, host: host, port: port, logger: logger, maximumConnections: maxConnections, checkReads: checkReads,
             pages: { web.add(to: $0) }, sessions: web,
             onServerRunning: { channel in
                 var standardError = StandardError()

@@ -19,7 +19,7 @@ enum MetaKeys {
 
     static func encodeSequence(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
-    static func decodeSequence(_ bytes: [UInt8]) -> UInt64? {
+    static func decodeSequence(_ bytes: some Collection<UInt8>) -> UInt64? {
         bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | UInt64($1) } : nil
     }
 }

@@ -56,6 +56,17 @@ extension MarkingStore {
         try read { try database.get(MetaKeys.applied, in: families[.meta]) }.flatMap(MetaKeys.decodeSequence) ?? 0
     }
 
+    /// ``readAppliedSequence()`` when RocksDB answers it from memory (memtable, block
+    /// cache), `nil` when it would read the disk: for threads that must not block
+    /// (event loops).
+    public func appliedSequenceInMemory() throws(MarkingError) -> UInt64? {
+        try read {
+            try database.withValueInMemory(forKey: MetaKeys.applied, in: families[.meta]) { value in
+                value.flatMap(MetaKeys.decodeSequence) ?? 0
+            }
+        }
+    }
+
     // MARK: Checkpoints
 
     /// Writes a checkpoint of the whole store to `folder/db` (a consistent copy, SST
