@@ -243,8 +243,10 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes the answer of a check, audits it and counts it.
     private func answer(_ context: ChannelHandlerContext, _ held: Held, _ found: PublicCheck.Found) {
         let service = check.service
-        write(context, PublicCheck.answer(found, catalog: service.store.catalog, reusing: body.take()) { _ in false })
+        // Handed to the audit writer before the answer leaves: a client that reads the
+        // audit trail after its answer never races the line's hand-off.
         service.audit.record(AuditTrail.Call(ip: clientIP, method: "GET", route: Self.auditRoute(held.request.path ?? ""), status: 200, count: nil))
+        write(context, PublicCheck.answer(found, catalog: service.store.catalog, reusing: body.take()) { _ in false })
         if case .check(_, let route) = held.ask { (route == Self.pathRoute ? checkRecorder : queryRecorder).record(since: held.started) }
     }
 
