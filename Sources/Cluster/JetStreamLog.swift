@@ -143,7 +143,7 @@ public final class JetStreamLog: ChangesetLog {
                 }
             }
         } catch where error.isTransient {
-            throw Self.unavailable("cannot read the log after \(sequence)", error)
+            throw MarkingError(.logUnavailable, "cannot read the log after \(sequence) now: \(error.message); retry in a moment")
         } catch {
             throw MarkingError(.store, "cannot read the log after \(sequence): \(error.message)")
         }

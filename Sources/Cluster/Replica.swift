@@ -57,7 +57,7 @@ public final class Replica: Sendable {
                 break
             }
             store.committer.replicate(to: log)
-            try store.committer.catchUp()
+            try Self.catchUpAtStart(store)
             try Self.agreeOnKeys(store)
         } catch let error as ClusterError {
             log.close()
@@ -88,6 +88,25 @@ public final class Replica: Sendable {
     /// one replica read as forged on another); records this node's ring in the log when
     /// the cluster has none yet or this one is a rotation of it. Decided under the
     /// commit order, so two replicas joining at once agree on one ring.
+    /// Applies what the log holds before the replica serves. A log that cannot be read
+    /// for now (its stream or JetStream's meta group electing a leader after a fault,
+    /// which a restart often follows) is read again for up to ``startBudget``, so a
+    /// replica restarted into an election waits for it rather than exit.
+    static func catchUpAtStart(_ store: MarkingStore) throws(MarkingError) {
+        let deadline = ContinuousClock.now + startBudget
+        while true {
+            do {
+                try store.committer.catchUp()
+                return
+            } catch where error.code == .logUnavailable && ContinuousClock.now < deadline {
+                usleep(200_000)
+            }
+        }
+    }
+
+    /// How long a starting replica keeps trying to read the log.
+    static let startBudget: Duration = .seconds(60)
+
     private static func agreeOnKeys(_ store: MarkingStore) throws {
         let own = store.keyFingerprint
         _ = try store.committer.commit { changeset throws(MarkingError) in
