@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import MarkingCore
@@ -31,15 +32,19 @@ public struct CheckpointSchedule: Sendable {
                 return
             }
             let kept = self.kept
-            let outcome = await Task.detached { () -> Result<RegistryCheckpoints.Checkpoint, MarkingError> in
-                do throws(MarkingError) {
-                    let made = try checkpoints.make()
-                    try checkpoints.prune(keeping: kept)
-                    return .success(made)
-                } catch {
-                    return .failure(error)
+            // A checkpoint blocks on the store's lock and the disk: on a thread of its
+            // own, never on the cooperative pool the server's tasks share.
+            let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<RegistryCheckpoints.Checkpoint, MarkingError>, Never>) in
+                DispatchQueue.global(qos: .utility).async {
+                    do throws(MarkingError) {
+                        let made = try checkpoints.make()
+                        try checkpoints.prune(keeping: kept)
+                        continuation.resume(returning: .success(made))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
                 }
-            }.value
+            }
             switch outcome {
             case .success(let checkpoint):
                 logger.info("checkpoint written", metadata: ["sequence": "\(checkpoint.sequence)", "path": "\(checkpoint.path)"])

@@ -25,7 +25,7 @@ struct CheckpointScheduleTests {
         for _ in 0..<4 {
             _ = try store.nextID("order")
             let sequence = store.appliedSequence
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(90)
             while try checkpoints.list().latest < sequence, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
