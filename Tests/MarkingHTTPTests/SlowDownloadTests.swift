@@ -10,11 +10,11 @@ import Testing
 struct SlowDownloadTests {
     @Test("While one client leaves its large download unread, other downloads complete, and the slow one still gets every code")
     func slowReaderStallsNobody() async throws {
-        try await TestServer.run(live: true) { client, _ in
+        try await TestServer.run(live: true) { client, service in
             let producer = try await register(client)
             let other = try await register(client, name: "Other LLP", seed: 2)
-            let large = try await order(client, token: producer.token, gtin: gtin(460_700_000_001), quantity: 150_000)
-            let small = try await order(client, token: other.token, gtin: gtin(460_700_000_002), quantity: 20_000)
+            let large = try await order(client, service, token: producer.token, gtin: gtin(460_700_000_001), quantity: 150_000)
+            let small = try await order(client, service, token: other.token, gtin: gtin(460_700_000_002), quantity: 20_000)
             let port = UInt16(try #require(client.port))
             let token = producer.token
             let slow = try RawConnection(port: port, receiveBuffer: 4096)

@@ -146,6 +146,21 @@ func order(_ client: any TestClientProtocol, token: String, gtin: String, quanti
     }
 }
 
+/// Registers the product card of `gtin` through the API and places an order through the
+/// service itself: for orders large enough that, on a loaded machine, their emission
+/// could outlast the live test client's fixed 20 s per request.
+func order(
+    _ client: any TestClientProtocol, _ service: MarkingService, token: String, gtin: String, quantity: Int
+) async throws -> Int {
+    try await registerProduct(client, token: token, gtin: gtin)
+    guard case .participant(let participant) = try await service.caller(secret: BearerSecret(text: token)) else {
+        throw Problem(.auth.tokenInvalid)
+    }
+    let (placed, status) = try await service.placeOrder(OrderInput(gtin: gtin, quantity: quantity), by: participant)
+    #expect(status == .created)
+    return Int(placed.id)
+}
+
 /// Checks that `response` is a problem document with `code` and `status`, and returns it.
 @discardableResult
 func expectProblem(
