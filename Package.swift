@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "Emitter", dependencies: ["MarkingCore"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore"]),
         .target(name: "ConsoleProgress"),
+        // Every text the system shows, one catalogue per language, below MarkingHTTP and WebApp.
+        .target(name: "Texts", resources: [.copy("Resources")]),
         .target(name: "AnalyticsCharts"),
         .target(
             name: "LoadClient",
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "MarkingHTTP",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts",
+                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts", "Texts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -83,7 +85,7 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode",
+                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode", "Texts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "MarkingHTTPTests",
             dependencies: [
-                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport", "AnalyticsCharts",
+                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport", "AnalyticsCharts", "Texts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -142,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "WebAppTests",
             dependencies: [
-                "WebApp", "MarkingHTTP", "Emitter", "MarkingCore", "TestSupport",
+                "WebApp", "MarkingHTTP", "Emitter", "MarkingCore", "TestSupport", "Texts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
