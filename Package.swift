@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "MarkingHTTP",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts", "Texts",
+                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -80,17 +80,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Texts",
             ]
         ),
         .target(
             name: "WebApp",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode", "Texts",
+                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                "Texts",
             ],
             resources: [.copy("Resources")]
         ),
