@@ -51,10 +51,36 @@ struct TextCatalogueTests {
         }
     }
 
+    @Test("Every page text is named by a template or a page: as a whole key, or by the family a page completes")
+    func pageTextsAreUsed() throws {
+        let catalogue = try TextCatalogue.bundled()
+        let templates = try templateTexts().joined()
+        let pages = try pageSources().joined()
+        // Families a page completes at run time: `text("doc_" + type.rawValue, visit)`, `"download_\(format)"`.
+        let families = Set(
+            pages.matches(of: /"([a-z_]+_)"\s*\+/).map { String($0.1) } + pages.matches(of: /"([a-z_]+_)\\\(/).map { String($0.1) })
+        let unused = catalogue.texts[.en]!.keys.filter { key in
+            !key.hasPrefix("problem.") && !templates.contains("{{t.\(key)}}") && !pages.contains("\"\(key)\"")
+                && !families.contains { key.hasPrefix($0) }
+        }
+        #expect(unused.isEmpty, "named by no template or page: \(unused.sorted())")
+    }
+
+    private static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
     private func templateTexts() throws -> [String] {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/WebApp/Resources/templates")
+        let folder = Self.root.appendingPathComponent("Sources/WebApp/Resources/templates")
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).map {
+            try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)
+        }
+    }
+
+    /// The Swift sources of the web application's pages.
+    private func pageSources() throws -> [String] {
+        let folder = Self.root.appendingPathComponent("Sources/WebApp")
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }.map {
             try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)
         }
     }
