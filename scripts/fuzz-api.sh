@@ -8,9 +8,11 @@
 #   scripts/fuzz-api.sh [EXAMPLES_PER_OPERATION]   (default 150)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/server.sh
 EXAMPLES=${1:-150}
 PORT=${PORT:-8097}
 command -v st >/dev/null || pip install -q schemathesis
+ports_free "PORT=N" "$PORT" || exit 2
 swift build -c release --product marking-server
 DATA=$(mktemp -d)
 ADMIN="fuzz-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -18,7 +20,7 @@ MARKING_ADMIN_TOKEN=$ADMIN .build/release/marking-server serve --data "$DATA" --
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 API=http://127.0.0.1:$PORT/api/v1
-for _ in $(seq 50); do curl -sf "$API/health" >/dev/null && break; sleep 0.2; done
+wait_for_http "$API/health" 60 "$SERVER" || { echo "the server did not start; its log:" >&2; tail -5 "$DATA/server.log" >&2; exit 1; }
 
 PRODUCER=$(curl -sS -X POST "$API/participants" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
   -d '{"name":"Fuzz LLP","bin":"040512000001","roles":["producer","importer"]}' |
