@@ -3,7 +3,8 @@
 # request, as the admin, as a producer and without a token, must get an answer that
 # is not a 5xx. Starts its own server on a temporary folder and port; not part of CI
 # (it installs schemathesis from PyPI and runs for a few minutes). Exits non-zero when
-# schemathesis reports any failure, its own internal errors included.
+# schemathesis reports any failure, its own internal errors included, or any recorded
+# answer is a 5xx. Prints, per caller, the test cases generated and the requests sent.
 #
 #   scripts/fuzz-api.sh [EXAMPLES_PER_OPERATION]   (default 150)
 set -euo pipefail
@@ -36,8 +37,17 @@ for who in admin producer public; do
     public) auth=() ;;
   esac
   echo "== as $who"
-  st run "$API/openapi.yaml" --url "$API" "${auth[@]}" -c not_a_server_error -n "$EXAMPLES" --workers 2 |
+  st run "$API/openapi.yaml" --url "$API" "${auth[@]}" -c not_a_server_error -n "$EXAMPLES" --workers 2 \
+    --report har --report-har-path "$DATA/$who.har" |
     grep -E "^ +[0-9]+ generated|FAILED|Server error|Internal Server Error" || status=1
+  # Test cases of the stateful phase send several requests: the recorded exchanges say how many went.
+  python3 - "$DATA/$who.har" <<'EOF' || status=1
+import json, sys
+entries = json.load(open(sys.argv[1]))["log"]["entries"]
+errors = sum(1 for entry in entries if entry["response"]["status"] >= 500)
+print(f"  {len(entries)} requests sent, {errors} answered with a 5xx")
+sys.exit(1 if errors else 0)
+EOF
 done
 if grep -F -e "$ADMIN" -e "$PRODUCER" "$DATA/server.log"; then
   echo "the server log holds a token"; status=1
