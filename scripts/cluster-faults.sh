@@ -27,6 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+. scripts/lib/server.sh
 
 duration=200
 kills=22
@@ -50,27 +51,11 @@ for tool in nats-server curl python3 timeout; do
 done
 
 # The binary: given, or the release build (another build may be running: wait for it).
-if [ -z "${MARKING_SERVER:-}" ]; then
-  MARKING_SERVER=$root/.build/release/marking-server
-  waited=0
-  while [ ! -x "$MARKING_SERVER" ] && [ $waited -lt 1200 ]; do
-    [ $((waited % 60)) -eq 0 ] && echo "waiting for $MARKING_SERVER (a release build may be running; ${waited}s so far)"
-    sleep 10
-    waited=$((waited + 10))
-  done
-  if [ ! -x "$MARKING_SERVER" ]; then
-    echo "building marking-server (release)"
-    swift build -c release --product marking-server
-  fi
-fi
-[ -x "$MARKING_SERVER" ] || { echo "no marking-server binary at $MARKING_SERVER" >&2; exit 2; }
+MARKING_SERVER=$(marking_server_binary 1200) || exit 2
 export MARKING_SERVER
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for i in 0 1 2; do
-  for port in $((base_port + i)) $((base_port + 2000 + i)) $((base_port + 4000 + i)) $((base_port + 4100 + i)); do
-    if port_busy "$port"; then echo "port $port is in use: try another --base-port" >&2; exit 2; fi
-  done
+  ports_free --base-port $((base_port + i)) $((base_port + 2000 + i)) $((base_port + 4000 + i)) $((base_port + 4100 + i)) || exit 2
 done
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cluster-faults.XXXXXX")

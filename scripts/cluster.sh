@@ -13,6 +13,7 @@
 # To kill one node hard: kill -9 "$(cat DIR/n2/nats.pid)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/server.sh
 
 command=${1:-}
 [ $# -gt 0 ] && shift
@@ -39,20 +40,12 @@ client_port() { echo $((base_port + $1)); }
 route_port() { echo $((base_port + 2000 + $1)); }
 monitor_port() { echo $((base_port + 4000 + $1)); }
 pid_of() { cat "$dir/$1/nats.pid" 2>/dev/null || true; }
-# Process $1 runs, and is not a zombie waiting for a parent that does not reap.
-pid_alive() {
-  local state
-  [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo R)
-  [ "$state" != Z ]
-}
 alive() { pid_alive "$(pid_of "$1")"; }
 urls() {
   local list=() i
   for i in 0 1 2; do list+=("nats://127.0.0.1:$(client_port $i)"); done
   (IFS=,; echo "${list[*]}")
 }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The JetStream meta leader as node i's monitoring endpoint reports it, or "".
 meta_leader() {
   command -v curl >/dev/null 2>&1 || { echo ""; return; }
@@ -67,9 +60,7 @@ start_nats() {
   for i in 0 1 2; do
     local name=${nodes[$i]}
     alive "$name" && continue
-    for port in "$(client_port $i)" "$(route_port $i)" "$(monitor_port $i)"; do
-      if port_busy "$port"; then echo "port $port is in use (try --base-port)" >&2; exit 1; fi
-    done
+    ports_free --base-port "$(client_port $i)" "$(route_port $i)" "$(monitor_port $i)" || exit 1
     mkdir -p "$dir/$name/store"
     nohup nats-server -js -sd "$dir/$name/store" -a 127.0.0.1 -p "$(client_port $i)" -n "$name" \
       --cluster_name "$cluster_name" --cluster "nats://127.0.0.1:$(route_port $i)" \
@@ -99,16 +90,11 @@ replicas=(r1 r2 r3)
 http_port() { echo $((base_port + 4100 + $1)); }
 replica_pid() { cat "$dir/$1/serve.pid" 2>/dev/null || true; }
 replica_alive() { pid_alive "$(replica_pid "$1")"; }
-server_binary() {
-  if [ -n "${MARKING_SERVER:-}" ]; then echo "$MARKING_SERVER"; return; fi
-  [ -x .build/release/marking-server ] || swift build -c release --product marking-server >&2
-  echo .build/release/marking-server
-}
 # Rates are unlimited: the benches and the fault run drive all their load from one address.
 start_replica() {
   local i=$1 name=${replicas[$1]} binary
   replica_alive "$name" && return 0
-  binary=$(server_binary)
+  binary=$(marking_server_binary) || exit 1
   mkdir -p "$dir/$name"
   [ -f "$dir/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/admin-token"
   chmod 600 "$dir/admin-token"
@@ -118,16 +104,11 @@ start_replica() {
     --anonymous-rate 0 --token-rate 0 \
     >"$dir/$name/serve.log" 2>&1 &
   echo $! > "$dir/$name/serve.pid"
-  local waited=0
-  until curl -s --max-time 1 "http://127.0.0.1:$(http_port "$i")/api/v1/health" >/dev/null 2>&1; do
-    sleep 0.2
-    waited=$((waited + 1))
-    if ! replica_alive "$name" || [ $waited -gt 150 ]; then
-      echo "replica $name did not start; its log: $dir/$name/serve.log" >&2
-      tail -3 "$dir/$name/serve.log" >&2
-      exit 1
-    fi
-  done
+  if ! wait_for_http "http://127.0.0.1:$(http_port "$i")/api/v1/health" 30 "$(replica_pid "$name")"; then
+    echo "replica $name did not start; its log: $dir/$name/serve.log" >&2
+    tail -3 "$dir/$name/serve.log" >&2
+    exit 1
+  fi
 }
 start_replicas() {
   # The first replica creates the shared key ring; the others start once it exists.

@@ -23,6 +23,7 @@
 # Ctrl-C. The whole run is bounded (20 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/server.sh
 
 port=18480
 seed=""
@@ -40,15 +41,8 @@ done
 for tool in python3 timeout; do
   command -v "$tool" >/dev/null 2>&1 || { echo "$tool is not installed" >&2; exit 2; }
 done
-if [ -z "${MARKING_SERVER:-}" ]; then
-  MARKING_SERVER=$(pwd)/.build/release/marking-server
-  [ -x "$MARKING_SERVER" ] || swift build -c release --product marking-server
-fi
-[ -x "$MARKING_SERVER" ] || { echo "no marking-server binary at $MARKING_SERVER" >&2; exit 2; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$port" $((port + 1)); do
-  if port_busy "$p"; then echo "port $p is in use: try another --port" >&2; exit 2; fi
-done
+MARKING_SERVER=$(marking_server_binary) || exit 2
+ports_free --port "$port" $((port + 1)) || exit 2
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/faults.XXXXXX")
 driver=""

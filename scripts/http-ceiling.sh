@@ -17,6 +17,7 @@
 #
 # Installs nginx-light (and wrk for the wrk mode) with apt-get where missing.
 set -euo pipefail
+. "$(dirname "$0")/lib/server.sh"
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -70,11 +71,7 @@ EOF
   nginx=$(command -v nginx || echo /usr/sbin/nginx)
   "$nginx" -p "$dir" -e stderr -c "$dir/nginx.conf" &
   NGINX_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1; then return 0; fi
-    kill -0 "$NGINX_PID" 2>/dev/null || { echo "nginx did not start" >&2; return 1; }
-    sleep 0.05
-  done
+  wait_for_http "http://127.0.0.1:$port/" 5 "$NGINX_PID" && return 0
   echo "nginx did not answer on 127.0.0.1:$port within 5 s" >&2
   return 1
 }

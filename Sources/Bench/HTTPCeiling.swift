@@ -2,7 +2,6 @@ import ConsoleProgress
 import Foundation
 import Synchronization
 
-
 /// The machine's own HTTP ceiling for the run: nginx, one worker, answering every
 /// request with a fixed 16-byte JSON on a loopback port, started by
 /// `scripts/http-ceiling.sh serve` (the one place its configuration lives) and
@@ -12,12 +11,12 @@ import Synchronization
 final class HTTPCeiling: Sendable {
     let host = "127.0.0.1"
     let port: Int
-    /// The script and the pipe to its standard input.
-    private let process: Mutex<(Process, Pipe)?>
+    /// The script, with the pipe to its standard input.
+    private let child: Mutex<ListeningChild?>
 
-    private init(port: Int, process: Process, input: Pipe) {
-        self.port = port
-        self.process = Mutex((process, input))
+    private init(_ child: ListeningChild) {
+        port = child.port
+        self.child = Mutex(child)
     }
 
     /// The script's path: `given`, or `scripts/http-ceiling.sh` in the first folder
@@ -41,41 +40,11 @@ final class HTTPCeiling: Sendable {
 
     /// Starts nginx through `script` and waits until it listens.
     static func start(script: String, quiet: Bool) throws(HTTPBenchError) -> HTTPCeiling {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "serve"]
-        let errors = Pipe(), input = Pipe()
-        process.standardError = errors
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        let port = PortAnnouncement()
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                port.closed()
-                return
-            }
-            let text = String(decoding: data, as: UTF8.self)
-            port.scan(text)
-            if !quiet {
-                for line in text.split(separator: "\n") where !line.hasPrefix("serving ") {
-                    writeToStandardError("ceiling: \(line)\n")
-                }
-            }
-        }
-        do {
-            try process.run()
-        } catch {
-            throw HTTPBenchError(.server, "cannot start \(script): \(error)")
-        }
         // Installing nginx-light on a fresh machine may take a while.
-        guard let found = port.wait(seconds: 300) else {
-            process.terminate()
-            process.waitUntilExit()
-            throw HTTPBenchError(.server, "the nginx ceiling (\(script) serve) did not start listening")
-        }
-        return HTTPCeiling(port: found, process: process, input: input)
+        let child = try ListeningChild.start(
+            "/bin/bash", [script, "serve"], withInput: true, label: "ceiling", quiet: quiet, seconds: 300,
+            named: "the nginx ceiling (\(script) serve)")
+        return HTTPCeiling(child)
     }
 
     /// Stops nginx: the script stops it and removes its files when its standard input
@@ -83,8 +52,8 @@ final class HTTPCeiling: Sendable {
     /// ignored (``SignalStop`` ignores SIGTERM and SIGINT), which bash cannot undo.
     /// Safe to call twice.
     func stop() {
-        guard let (process, input) = process.withLock({ $0.take() }) else { return }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        guard let child = child.withLock({ $0.take() }) else { return }
+        try? child.input?.fileHandleForWriting.close()
+        child.process.waitUntilExit()
     }
 }

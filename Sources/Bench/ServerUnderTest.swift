@@ -63,46 +63,19 @@ final class ServerUnderTest: Sendable {
             throw HTTPBenchError(.server, "cannot create the data folder \(folder): \(error)")
         }
         let token = "bench-" + (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 36) }.joined()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        // Unlimited rates: the bench drives all its load from one address and few tokens.
-        process.arguments = ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0", "--anonymous-rate", "0", "--token-rate", "0"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["MARKING_ADMIN_TOKEN"] = token
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let port = PortAnnouncement()
-        // The server's standard error is read for as long as it runs: a pipe nobody
-        // drains would block the server on its next log line.
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                port.closed()
-                return
-            }
-            let text = String(decoding: data, as: UTF8.self)
-            port.scan(text)
-            if !quiet {
-                for line in text.split(separator: "\n") where !line.hasPrefix("serving ") {
-                    writeToStandardError("server: \(line)\n")
-                }
-            }
-        }
         do {
-            try process.run()
+            // Unlimited rates: the bench drives all its load from one address and few tokens.
+            let child = try ListeningChild.start(
+                binary,
+                ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0", "--anonymous-rate", "0", "--token-rate", "0"] + arguments,
+                environment: environment, label: "server", quiet: quiet, seconds: 60, named: "marking-server (\(binary))")
+            return ServerUnderTest(host: "127.0.0.1", port: child.port, adminToken: token, process: child.process, folder: folder)
         } catch {
-            throw HTTPBenchError(.server, "cannot start \(binary): \(error)")
-        }
-        guard let found = port.wait(seconds: 60) else {
-            process.terminate()
-            process.waitUntilExit()
             try? FileManager.default.removeItem(atPath: folder)
-            throw HTTPBenchError(.server, "marking-server did not start listening within 60 s")
+            throw error
         }
-        return ServerUnderTest(host: "127.0.0.1", port: found, adminToken: token, process: process, folder: folder)
     }
 
     /// `marking-server` next to the running executable.
@@ -179,39 +152,5 @@ final class ServerUnderTest: Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: folder)
-    }
-}
-
-/// The port a starting server prints on standard error (`serving http://HOST:PORT/…`):
-/// marking-server's and the nginx ceiling's (``HTTPCeiling``).
-final class PortAnnouncement: Sendable {
-    private let state = Mutex<(text: String, port: Int?, closed: Bool)>(("", nil, false))
-
-    func scan(_ text: String) {
-        state.withLock { state in
-            guard state.port == nil else { return }
-            state.text += text
-            guard let range = state.text.range(of: "serving http://") else { return }
-            let rest = state.text[range.upperBound...]
-            guard let colon = rest.firstIndex(of: ":") else { return }
-            let afterColon = rest[rest.index(after: colon)...]
-            let digits = afterColon.prefix(while: \.isNumber)
-            // The number is whole once the path after it has arrived too.
-            guard afterColon.dropFirst(digits.count).hasPrefix("/") else { return }
-            state.port = Int(digits)
-        }
-    }
-
-    func closed() { state.withLock { $0.closed = true } }
-
-    func wait(seconds: Double) -> Int? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            let (port, closed) = state.withLock { ($0.port, $0.closed) }
-            if let port { return port }
-            if closed { return nil }
-            usleep(20_000)
-        }
-        return nil
     }
 }

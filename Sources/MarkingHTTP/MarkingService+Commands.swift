@@ -16,11 +16,7 @@ extension MarkingService {
     public func registerProduct(_ input: ProductCardInput, gtin: GTIN, by participant: Participant) async throws -> (Product, isNew: Bool) {
         guard participant.roles.contains(.producer) || participant.roles.contains(.importer) else { throw Problem(.auth.role) }
         let input = try ProductRoutes.validate(input, catalog: store.catalog)
-        let product = Product(
-            gtin: gtin.description, owner: participant.id, tradeName: input.tradeName, producer: input.producer, importer: input.importer,
-            country: input.country, template: input.template, customsDeclaration: input.customsDeclaration,
-            customsDeclarationDate: input.customsDeclarationDate, productionPlace: input.productionPlace,
-            productionDate: input.productionDate, certificate: input.certificate, price: input.price, updatedAt: MarkingStore.now())
+        let product = Product(gtin: gtin.description, owner: participant.id, card: input, updatedAt: MarkingStore.now())
         let products = self.products
         switch try await blocking({ try products.put(product) }) {
         case .success(let (stored, isNew)):

@@ -1,23 +1,33 @@
 /// The fields of a product card a producer or importer gives (decree C5): the body of
-/// `PUT /products/{gtin}` and the web application's product form. Checked by one rule
-/// set (``MarkingService/registerProduct(_:gtin:by:)``) whichever door it came through.
-public struct ProductCardInput: JSONInput {
+/// `PUT /products/{gtin}`, the web application's product form, and what a stored
+/// ``Product`` holds. Checked by one rule set (``MarkingService/registerProduct(_:gtin:by:)``)
+/// whichever door it came through.
+///
+/// The one list of a card's fields: the JSON names (``fields``), the stored card and
+/// the answers are all made from these properties.
+public struct ProductCardInput: JSONInput, Codable, Equatable {
     public var tradeName: String
     public var producer: String?
     public var importer: String?
+    /// ISO 3166-1 alpha-2 country of production.
     public var country: String?
+    /// The code template the GTIN's codes use.
     public var template: String?
     public var customsDeclaration: String?
+    /// `YYYY-MM-DD`.
     public var customsDeclarationDate: String?
     public var productionPlace: String?
+    /// `YYYY-MM-DD`.
     public var productionDate: String?
+    /// Certificate or declaration of conformity.
     public var certificate: String?
+    /// Retail price in tenge, a decimal string with at most two fraction digits.
     public var price: String?
 
-    public static let fields: Set<String> = [
-        "tradeName", "producer", "importer", "country", "template", "customsDeclaration", "customsDeclarationDate",
-        "productionPlace", "productionDate", "certificate", "price",
-    ]
+    /// Every field name, as in JSON: the names of the properties above (their coding
+    /// keys are synthesized from them), read once from a card, so that a field added
+    /// above is accepted without a second list to keep in step.
+    public static let fields: Set<String> = Set(Mirror(reflecting: ProductCardInput(tradeName: "")).children.compactMap(\.label))
 
     public init(
         tradeName: String, producer: String? = nil, importer: String? = nil, country: String? = nil, template: String? = nil,

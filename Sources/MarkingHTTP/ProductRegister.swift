@@ -3,30 +3,51 @@ import MarkingCore
 import Synchronization
 
 /// A product card: what a public code check shows about a GTIN (decree C5, C18).
+///
+/// Its fields are ``ProductCardInput``'s, read as the product's own (`product.tradeName`)
+/// and stored flat beside the GTIN, owner and time, as one JSON object: the card a
+/// participant gave is kept as given, field for field.
+@dynamicMemberLookup
 public struct Product: Sendable, Codable, Equatable {
     /// The GTIN, 14 digits.
     public var gtin: String
     /// The participant that registered the GTIN; only it may change the card.
     public var owner: UInt32
-    public var tradeName: String
-    public var producer: String?
-    public var importer: String?
-    /// ISO 3166-1 alpha-2 country of production.
-    public var country: String?
-    /// The code template the GTIN's codes use.
-    public var template: String?
-    public var customsDeclaration: String?
-    /// `YYYY-MM-DD`.
-    public var customsDeclarationDate: String?
-    public var productionPlace: String?
-    /// `YYYY-MM-DD`.
-    public var productionDate: String?
-    /// Certificate or declaration of conformity.
-    public var certificate: String?
-    /// Retail price in tenge, a decimal string with at most two fraction digits.
-    public var price: String?
+    /// The card's fields (decree C5).
+    public var card: ProductCardInput
     /// Milliseconds since 1970 UTC.
     public var updatedAt: UInt64
+
+    public init(gtin: String, owner: UInt32, card: ProductCardInput, updatedAt: UInt64) {
+        self.gtin = gtin
+        self.owner = owner
+        self.card = card
+        self.updatedAt = updatedAt
+    }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<ProductCardInput, Value>) -> Value {
+        get { card[keyPath: field] }
+        set { card[keyPath: field] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case gtin, owner, updatedAt }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        gtin = try container.decode(String.self, forKey: .gtin)
+        owner = try container.decode(UInt32.self, forKey: .owner)
+        card = try ProductCardInput(from: decoder)
+        updatedAt = try container.decode(UInt64.self, forKey: .updatedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(gtin, forKey: .gtin)
+        try container.encode(owner, forKey: .owner)
+        // The card's fields go in the same object, not nested under a key of their own.
+        try card.encode(to: encoder)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
 }
 
 /// Why a product card cannot be stored.

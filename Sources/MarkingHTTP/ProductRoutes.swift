@@ -13,39 +13,31 @@ struct ProductRoutes {
     /// The body of `PUT /products/{gtin}`.
     typealias ProductInput = ProductCardInput
 
-    /// A card as answered: everything but the internal timestamp format.
+    /// A card as answered: the stored card, its time as an API timestamp, and its
+    /// owner only to those who may see it.
     struct ProductAnswer: Encodable {
         var gtin: String
         var owner: UInt32?
-        var tradeName: String
-        var producer: String?
-        var importer: String?
-        var country: String?
-        var template: String?
-        var customsDeclaration: String?
-        var customsDeclarationDate: String?
-        var productionPlace: String?
-        var productionDate: String?
-        var certificate: String?
-        var price: String?
+        var card: ProductCardInput
         var updatedAt: String
 
         /// `showOwner` is false for the public.
         init(_ product: Product, showOwner: Bool) {
             gtin = product.gtin
             owner = showOwner ? product.owner : nil
-            tradeName = product.tradeName
-            producer = product.producer
-            importer = product.importer
-            country = product.country
-            template = product.template
-            customsDeclaration = product.customsDeclaration
-            customsDeclarationDate = product.customsDeclarationDate
-            productionPlace = product.productionPlace
-            productionDate = product.productionDate
-            certificate = product.certificate
-            price = product.price
+            card = product.card
             updatedAt = JSONAnswer.timestamp(product.updatedAt)
+        }
+
+        private enum CodingKeys: String, CodingKey { case gtin, owner, updatedAt }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(gtin, forKey: .gtin)
+            try container.encodeIfPresent(owner, forKey: .owner)
+            // Flat, as the stored card (``Product``).
+            try card.encode(to: encoder)
+            try container.encode(updatedAt, forKey: .updatedAt)
         }
     }
 

@@ -24,8 +24,7 @@ struct RegistrySequenceMiddleware: RouterMiddleware {
             if store.appliedSequence < wanted {
                 // A log that cannot be read now is a replica behind, not a failure of the request.
                 let reached = (try? await service.blocking { try store.committer.wait(for: wanted, timeout: Self.maximumWait) }) ?? false
-                // The replica's own applier may have got there while this wait failed.
-                guard reached || store.appliedSequence >= wanted else {
+                guard reached else {
                     throw Problem(
                         .server.registryLagging,
                         detail: "this replica has applied the registry up to \(store.appliedSequence), not yet \(wanted); retry, or ask another replica",

@@ -259,9 +259,9 @@ struct OrderTests {
 
     @Test("A 50,000-code order streams chunked over a live connection")
     func largeOrderStreams() async throws {
-        try await TestServer.run(live: true) { client, _ in
+        try await TestServer.run(live: true) { client, service in
             let producer = try await register(client)
-            let id = try await order(client, token: producer.token, gtin: gtin(460_700_000_002), quantity: 50_000, template: "s7-93")
+            let id = try await order(client, service, token: producer.token, gtin: gtin(460_700_000_002), quantity: 50_000, template: "s7-93")
             try await client.execute(uri: "/api/v1/orders/\(id)/codes?format=ndjson", method: .get, headers: headers(token: producer.token)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.transferEncoding] == "chunked")

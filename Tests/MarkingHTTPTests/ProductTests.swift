@@ -48,6 +48,26 @@ struct ProductTests {
         }
     }
 
+    @Test("A card is stored as one flat JSON object: its C5 fields beside gtin, owner and updatedAt, as the body named them")
+    func storedFlat() async throws {
+        #expect(ProductCardInput.fields == Set(card.keys).union(["importer"]), "the body's field names are the card's C5 fields")
+        try await TestServer.run { client, service in
+            let producer = try await register(client)
+            let good = gtin(460_700_000_001)
+            try await client.execute(
+                uri: "/api/v1/products/\(good)", method: .put, headers: headers(token: producer.token, json: true), body: body(card)
+            ) { #expect($0.status == .created) }
+            let bytes = try #require(try service.store.product(try GTIN(good)))
+            let stored = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+            #expect(Set(stored.keys) == Set(card.keys).union(["gtin", "owner", "updatedAt"]))
+            for (key, value) in card { #expect(stored[key] as? String == value, "\(key)") }
+            #expect(stored["gtin"] as? String == good)
+            #expect(stored["owner"] as? Int == producer.id)
+            let given = try JSONDecoder().decode(ProductCardInput.self, from: JSONSerialization.data(withJSONObject: card))
+            #expect(try service.products.product(try GTIN(good))?.card == given, "read back field for field")
+        }
+    }
+
     @Test("The public check of a code shows its product's card, without the owner")
     func publicCheckShowsProduct() async throws {
         try await TestServer.run { client, _ in

@@ -150,13 +150,13 @@ func order(_ client: any TestClientProtocol, token: String, gtin: String, quanti
 /// service itself: for orders large enough that, on a loaded machine, their emission
 /// could outlast the live test client's fixed 20 s per request.
 func order(
-    _ client: any TestClientProtocol, _ service: MarkingService, token: String, gtin: String, quantity: Int
+    _ client: any TestClientProtocol, _ service: MarkingService, token: String, gtin: String, quantity: Int, template: String? = nil
 ) async throws -> Int {
     try await registerProduct(client, token: token, gtin: gtin)
     guard case .participant(let participant) = try await service.caller(secret: BearerSecret(text: token)) else {
         throw Problem(.auth.tokenInvalid)
     }
-    let (placed, status) = try await service.placeOrder(OrderInput(gtin: gtin, quantity: quantity), by: participant)
+    let (placed, status) = try await service.placeOrder(OrderInput(gtin: gtin, quantity: quantity, template: template), by: participant)
     #expect(status == .created)
     return Int(placed.id)
 }

@@ -20,7 +20,7 @@ struct ReplicationTests {
         let emitter: Emitter
         let directory: ParticipantDirectory
 
-        init(log: MemoryLog, keyFile: String? = nil, checkpoint: String? = nil, node: String = "") throws {
+        init(log: any ChangesetLog, keyFile: String? = nil, checkpoint: String? = nil, node: String = "") throws {
             if let checkpoint {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try FileManager.default.copyItem(atPath: checkpoint + "/db", toPath: folder + "/db")

@@ -193,12 +193,29 @@ public final class Committer: Sendable {
 
     /// Waits until the applied sequence is at least `sequence` (a write another
     /// replica acknowledged), catching up meanwhile; `false` after `timeout`.
+    ///
+    /// The wait is for the applied sequence, not for this call's own reads: a replica's
+    /// applier thread reads the same log, so a read that fails here (the reader made
+    /// again, the stream electing a leader) is tried again while time is left, and the
+    /// wait succeeds as soon as the sequence is reached by whoever applied it. Only a
+    /// wait that ends short of `sequence` with its last read failed throws that failure.
     public func wait(for sequence: UInt64, timeout: Duration) throws(MarkingError) -> Bool {
         let deadline = ContinuousClock.now + timeout
+        var failure: MarkingError?
         while appliedSequence < sequence {
             let left = deadline - ContinuousClock.now
-            guard left > .zero else { return false }
-            try catchUp(wait: min(left, .milliseconds(200)))
+            guard left > .zero else {
+                if let failure { throw failure }
+                return false
+            }
+            do {
+                try catchUp(wait: min(left, .milliseconds(200)))
+                failure = nil
+            } catch {
+                failure = error
+                // A read that failed at once is not retried in a spin.
+                usleep(50_000)
+            }
         }
         return true
     }
