@@ -55,7 +55,7 @@ extension WebApp {
     func analyticsValues(caller: Caller, filters: String, language: Language) async throws -> [String: Any] {
         let query = try await service.analyticsQuery(filters, caller: caller)
         let summary = try await service.analyticsSummary(query)
-        var view = AnalyticsView(summary: summary, catalogue: catalogue, language: language, filters: filters)
+        var view = AnalyticsView(summary: summary, catalogue: catalogue, language: language)
         switch (caller, query.scope) {
         case (.participant(let participant), _):
             view.scopeName = participant.name

@@ -11,9 +11,6 @@ struct AnalyticsView {
     let summary: AnalyticsReport.Summary
     let catalogue: WebCatalogue
     let language: Language
-    /// The page's filters as a query string, carried by the CSV links and the
-    /// participants' links.
-    let filters: String
     /// The name of the participant whose codes are shown; `nil`: the nation's.
     var scopeName: String?
     /// The admin's page: a choice of participant, and on the nation's page their table.
@@ -84,10 +81,12 @@ struct AnalyticsView {
         CodeStatus.allCases.map { statuses[$0.name] ?? 0 }
     }
 
-    /// The CSV links of this page's filters; the participants' table for the admin only.
+    /// The CSV links of this page's scope and period (the checked ones, so a link
+    /// exports what the page shows); the participants' table for the admin only.
     private func exports(admin: Bool) -> [[String: Any]] {
         let parts: [MarkingService.AnalyticsPart] = admin ? [.statuses, .gtins, .days, .participants] : [.statuses, .gtins, .days]
-        let query = filters.isEmpty ? "" : "?" + filters
+        let whose = admin ? summary.participant.map { "participant=\($0)&" } ?? "" : ""
+        let query = "?\(whose)from=\(summary.from)&to=\(summary.to)"
         return parts.map { part in
             ["href": "/cabinet/analytics/\(part.rawValue).csv\(query)", "label": text("analytics_export_" + part.rawValue)]
         }

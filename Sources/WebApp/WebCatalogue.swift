@@ -37,13 +37,44 @@ public struct WebCatalogue: Sendable {
     }
 }
 
-/// The files shipped in `Resources/` (templates, texts, CSS, JS), read through
-/// `Bundle.module`, which finds them beside the executable in any build folder.
+/// The files shipped in `Resources/` (templates, texts, CSS, JS): the resource folder
+/// SwiftPM builds beside the executable (`<package>_WebApp.resources`, in
+/// `.build/release` or `.build/debug`).
+///
+/// Found here rather than through `Bundle.module`, whose generated accessor stops the
+/// process with a `fatalError` when the folder is missing (say, a binary copied
+/// without it): a missing folder or file is a ``WebAppError`` that the server reports
+/// at start.
 enum WebResources {
+    /// The folder's name ends so; its start is the package's name.
+    static let folderSuffix = "_WebApp.resources"
+
+    /// The resource folder, or why there is none. Looked for beside the executable as
+    /// started, then beside the file a symbolic link to it names.
+    static let folder: Result<URL, WebAppError> = {
+        var places = [Bundle.main.bundleURL]
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), executable != places[0] {
+            places.append(executable)
+        }
+        let files = FileManager.default
+        for place in places {
+            let names = (try? files.contentsOfDirectory(atPath: place.path)) ?? []
+            if let name = names.filter({ $0.hasSuffix(folderSuffix) }).sorted().first {
+                return .success(place.appendingPathComponent(name))
+            }
+        }
+        return .failure(
+            WebAppError(
+                .resource,
+                "the web application's resource folder (*\(folderSuffix)) is not beside the executable in "
+                    + places.map(\.path).joined(separator: " or ")
+                    + "; it is built beside the binary (.build/release): ship the two together"))
+    }()
+
     static func data(_ path: String) throws(WebAppError) -> Data {
-        let url = Bundle.module.bundleURL.appendingPathComponent("Resources/" + path)
+        let url = try folder.get().appendingPathComponent("Resources/" + path)
         guard let data = try? Data(contentsOf: url) else {
-            throw WebAppError(.resource, "the resource \(path) is missing from the WebApp bundle")
+            throw WebAppError(.resource, "the resource \(path) is missing from \((try? folder.get().path) ?? "")")
         }
         return data
     }
