@@ -56,9 +56,14 @@ enum WebResources {
         if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), executable != places[0] {
             places.append(executable)
         }
-        let files = FileManager.default
+        return folder(in: places)
+    }()
+
+    /// The first folder named `*_WebApp.resources` in `places`; a `webapp.resource`
+    /// error naming the places when there is none.
+    static func folder(in places: [URL]) -> Result<URL, WebAppError> {
         for place in places {
-            let names = (try? files.contentsOfDirectory(atPath: place.path)) ?? []
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: place.path)) ?? []
             if let name = names.filter({ $0.hasSuffix(folderSuffix) }).sorted().first {
                 return .success(place.appendingPathComponent(name))
             }
@@ -69,7 +74,7 @@ enum WebResources {
                 "the web application's resource folder (*\(folderSuffix)) is not beside the executable in "
                     + places.map(\.path).joined(separator: " or ")
                     + "; it is built beside the binary (.build/release): ship the two together"))
-    }()
+    }
 
     static func data(_ path: String) throws(WebAppError) -> Data {
         let url = try folder.get().appendingPathComponent("Resources/" + path)
