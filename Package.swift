@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "Emitter", dependencies: ["MarkingCore"]),
         .target(name: "OwnershipBatch", dependencies: ["MarkingCore"]),
         .target(name: "ConsoleProgress"),
+        // Every text the system shows, one catalogue per language, below MarkingHTTP and WebApp.
+        .target(name: "Texts", resources: [.copy("Resources")]),
         .target(name: "AnalyticsCharts"),
         .target(
             name: "LoadClient",
@@ -78,6 +80,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Texts",
             ]
         ),
         .target(
@@ -89,6 +92,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                "Texts",
             ],
             resources: [.copy("Resources")]
         ),
@@ -131,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "MarkingHTTPTests",
             dependencies: [
-                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport", "AnalyticsCharts",
+                "MarkingHTTP", "Emitter", "MarkingCore", "RocksDB", "TestSupport", "AnalyticsCharts", "Texts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -142,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "WebAppTests",
             dependencies: [
-                "WebApp", "MarkingHTTP", "Emitter", "MarkingCore", "TestSupport",
+                "WebApp", "MarkingHTTP", "Emitter", "MarkingCore", "TestSupport", "Texts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

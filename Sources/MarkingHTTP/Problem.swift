@@ -5,10 +5,11 @@ import MarkingCore
 /// An API error, answered as `application/problem+json` (RFC 9457).
 ///
 /// It carries a stable machine ``code`` (`gtin.check_digit`, `auth.token_invalid`, …),
-/// a ``Code`` declared once in ``ProblemCatalog`` with its HTTP status and its title
-/// and detail in Kazakh, Russian and English, so a route names `.participants.tokenLimit`
-/// and cannot misspell a code. An English ``detail`` from the engine, when there is
-/// one, is more specific than the catalog's and is used for English answers.
+/// a ``Code`` declared once in ``ProblemCatalog`` with its HTTP status (its title and
+/// detail in Kazakh, Russian and English are the text catalogue's), so a route names
+/// `.participants.tokenLimit` and cannot misspell a code. An English ``detail`` from
+/// the engine, when there is one, is more specific than the catalog's and is used for
+/// English answers.
 public struct Problem: Error, Sendable, Equatable {
     /// One wrong field of a request body or parameter, by JSON pointer (RFC 6901).
     public struct FieldError: Sendable, Codable, Equatable {
@@ -23,7 +24,7 @@ public struct Problem: Error, Sendable, Equatable {
         }
     }
 
-    /// The stable machine-readable code, with its status and texts.
+    /// The stable machine-readable code, with its status and the key of its texts.
     public var code: Code
     /// A specific English explanation (never key material or tokens), when known.
     public var detail: String?

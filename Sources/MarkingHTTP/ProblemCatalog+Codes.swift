@@ -7,12 +7,9 @@ extension Problem.Code {
 }
 
 extension ProblemCatalog.Entry {
-    /// The one text of every reason a scanned code cannot be read.
-    fileprivate static let unreadable = ProblemCatalog.Entry(
-        .unprocessableContent,
-        kk: ("Таңбалау кодын оқу мүмкін емес", "Код GS1 DataMatrix пішіміне сәйкес келмейді: (01) GTIN, (21) сериялық нөмір, (91)/(92) немесе (93) крипто-құйрық."),
-        ru: ("Код маркировки не читается", "Код не соответствует формату GS1 DataMatrix: (01) GTIN, (21) серийный номер, (91)/(92) или (93) криптохвост."),
-        en: ("The marking code cannot be read", "The code is not a GS1 DataMatrix element string: (01) GTIN, (21) serial, (91)/(92) or (93) crypto tail."))
+    /// The one text of every reason a scanned code cannot be read (`problem.code.unreadable`
+    /// in the text catalogue; no code has that wire string).
+    fileprivate static let unreadable = ProblemCatalog.Entry(.unprocessableContent, texts: "code.unreadable")
 }
 
 extension ProblemCatalog {
@@ -20,25 +17,14 @@ extension ProblemCatalog {
     /// call with too many, and every reason a ``CodeFormatError`` gives for one that
     /// cannot be read (all answered with one text, the error's own detail being more precise).
     ///
-    /// Each code is declared here once with its status and texts; ``ProblemCatalog``
-    /// reads them from this value's stored properties, so it knows a code by its wire
-    /// string, and its test checks it, without a second list.
+    /// Each code is declared here once with its status (its title and detail are the
+    /// text catalogue's `problem.<code>.title` and `.detail`); ``ProblemCatalog`` reads
+    /// them from this value's stored properties, so it knows a code by its wire string,
+    /// and its test checks it, without a second list.
     public struct CodeProblems: Sendable {
-        public let unknown = Problem.Code(
-            MarkingError.Code.unknownCode, .notFound,
-            kk: ("Код табылмады", "Бұл код жүйеде тіркелмеген."),
-            ru: ("Код не найден", "Этот код не зарегистрирован в системе."),
-            en: ("Code not found", "This code is not registered."))
-        public let count = Problem.Code(
-            "codes.count", .unprocessableContent,
-            kk: ("Кодтар саны жарамсыз", "Бір сұрауда 1-ден 1000-ға дейін код болады."),
-            ru: ("Недопустимое число кодов", "Один запрос содержит от 1 до 1000 кодов."),
-            en: ("Wrong number of codes", "One call holds 1 to 1000 codes."))
-        public let tailMissing = Problem.Code(
-            "codes.tail_missing", .unprocessableContent,
-            kk: ("Крипто-құйрық жоқ", "Код крипто-құйрықсыз жіберілді: оның түпнұсқалығын анықтау мүмкін емес."),
-            ru: ("Нет криптохвоста", "Код передан без криптохвоста: подлинность кода установить нельзя."),
-            en: ("Crypto tail missing", "The code was sent without its crypto tail: whether it is genuine cannot be told."))
+        public let unknown = Problem.Code(MarkingError.Code.unknownCode, .notFound)
+        public let count = Problem.Code("codes.count", .unprocessableContent)
+        public let tailMissing = Problem.Code("codes.tail_missing", .unprocessableContent)
         public let empty = Problem.Code(CodeFormatError.Code.empty, .unreadable)
         public let tooLong = Problem.Code(CodeFormatError.Code.tooLong, .unreadable)
         public let expectedAI = Problem.Code(CodeFormatError.Code.expectedAI, .unreadable)

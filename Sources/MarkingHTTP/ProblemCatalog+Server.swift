@@ -7,12 +7,9 @@ extension Problem.Code {
 }
 
 extension ProblemCatalog.Entry {
-    /// The one text of every failure of the server: nothing about its insides is told.
-    fileprivate static let storeFailure = ProblemCatalog.Entry(
-        .internalServerError,
-        kk: ("Ішкі қате", "Сервер сұрауды орындай алмады. Кейінірек қайталаңыз."),
-        ru: ("Внутренняя ошибка", "Сервер не смог выполнить запрос. Повторите позже."),
-        en: ("Internal error", "The server could not complete the request. Try again later."))
+    /// The one text of every failure of the server, `internal.error`'s own: nothing about
+    /// its insides is told.
+    fileprivate static let storeFailure = ProblemCatalog.Entry(.internalServerError, texts: "internal.error")
 }
 
 extension ProblemCatalog {
@@ -21,9 +18,10 @@ extension ProblemCatalog {
     /// no route turned into a problem), and two 503s with `Retry-After`: a replica behind
     /// the sequence asked for, and a replicated log electing a leader.
     ///
-    /// Each code is declared here once with its status and texts; ``ProblemCatalog``
-    /// reads them from this value's stored properties, so it knows a code by its wire
-    /// string, and its test checks it, without a second list.
+    /// Each code is declared here once with its status (its title and detail are the
+    /// text catalogue's `problem.<code>.title` and `.detail`); ``ProblemCatalog`` reads
+    /// them from this value's stored properties, so it knows a code by its wire string,
+    /// and its test checks it, without a second list.
     public struct ServerProblems: Sendable {
         public let store = Problem.Code(MarkingError.Code.store, .storeFailure)
         public let dataFolder = Problem.Code(MarkingError.Code.dataFolder, .storeFailure)
@@ -39,18 +37,10 @@ extension ProblemCatalog {
         public let logTrimmed = Problem.Code(MarkingError.Code.logTrimmed, .storeFailure)
         /// A replica that has not applied the sequence `X-Registry-Min-Sequence` asks for
         /// within 5 s: 503 with `Retry-After`, since another replica (or a retry) answers.
-        public let registryLagging = Problem.Code(
-            "registry.lagging", .serviceUnavailable,
-            kk: ("Реплика әлі жаңартылмаған", "Бұл реплика сұралған тізбек нөміріне дейін тізілімді әлі қолданбаған. Кейінірек қайталаңыз немесе басқа репликаға сұрау жіберіңіз."),
-            ru: ("Реплика ещё не обновлена", "Эта реплика ещё не применила реестр до запрошенного номера последовательности. Повторите позже или обратитесь к другой реплике."),
-            en: ("The replica is behind", "This replica has not yet applied the registry up to the sequence asked for. Retry later, or ask another replica."))
+        public let registryLagging = Problem.Code("registry.lagging", .serviceUnavailable)
         /// The replicated log is electing a leader or out of reach: nothing was written;
         /// 503 with `Retry-After`, since the same request succeeds once it is back.
-        public let logUnavailable = Problem.Code(
-            MarkingError.Code.logUnavailable, .serviceUnavailable,
-            kk: ("Тізілім журналы уақытша қолжетімсіз", "Реплицияланған журнал жаңа көшбасшыны сайлап жатыр немесе қолжетімсіз. Ештеңе жазылмады; Retry-After тақырыбында көрсетілген секундтан кейін қайталаңыз."),
-            ru: ("Журнал реестра временно недоступен", "Реплицируемый журнал выбирает нового лидера или недоступен. Ничего не записано; повторите запрос через указанное в Retry-After число секунд."),
-            en: ("The registry's log is briefly unavailable", "The replicated log is electing a new leader or cannot be reached. Nothing was written; send the same request again after the seconds in Retry-After."))
+        public let logUnavailable = Problem.Code(MarkingError.Code.logUnavailable, .serviceUnavailable)
         public let internalError = Problem.Code("internal.error", .storeFailure)
     }
 }

@@ -1,7 +1,9 @@
 import Hummingbird
+import Texts
 
-/// Every problem code the API answers, with its status and its Kazakh, Russian and
-/// English texts.
+/// Every problem code the API answers, with its status; its Kazakh, Russian and
+/// English title and detail are in the text catalogue (``Texts/TextCatalogue``, keys
+/// `problem.<code>.title` and `.detail`), resolved once per process (``checkTexts()``).
 ///
 /// Codes are stable: programs branch on them, people read the title and detail. Each
 /// code is declared once, as a stored property of its area (``RequestProblems``,
@@ -19,27 +21,23 @@ public enum ProblemCatalog {
         public var detail: String
     }
 
-    /// The status and texts of a code: what a problem document says besides the code.
+    /// The status of a code and the key of its texts: what a problem document says
+    /// besides the code.
     public struct Entry: Sendable {
         public var status: HTTPResponse.Status
-        var kk: Text
-        var ru: Text
-        var en: Text
+        /// The key of the title and detail in the text catalogue:
+        /// `problem.<textKey>.title` and `problem.<textKey>.detail`. A code's own wire
+        /// string, or a text shared by several codes (`internal.error`, `code.unreadable`).
+        public var textKey: String
 
-        init(_ status: HTTPResponse.Status, kk: (String, String), ru: (String, String), en: (String, String)) {
+        init(_ status: HTTPResponse.Status, texts textKey: String) {
             self.status = status
-            self.kk = Text(title: kk.0, detail: kk.1)
-            self.ru = Text(title: ru.0, detail: ru.1)
-            self.en = Text(title: en.0, detail: en.1)
+            self.textKey = textKey
         }
 
-        /// The text in `language`.
+        /// The text in `language`, resolved once per process (``ProblemTexts``).
         public func text(in language: Language) -> Text {
-            switch language {
-            case .kk: kk
-            case .ru: ru
-            case .en: en
-            }
+            ProblemTexts.text(of: textKey, in: language)
         }
     }
 

@@ -3,8 +3,8 @@ import MarkingCore
 
 extension Problem {
     /// A stable, machine-readable problem code such as `token.limit`, declared once, in
-    /// an area of ``ProblemCatalog``, together with its HTTP status and its title and
-    /// detail in Kazakh, Russian and English.
+    /// an area of ``ProblemCatalog``, together with its HTTP status; its title and detail
+    /// in Kazakh, Russian and English are in the text catalogue (``Texts/TextCatalogue``).
     ///
     /// Routes name codes as members (`Problem(.participants.tokenLimit)`), never as
     /// strings, so a misspelt code does not compile instead of becoming a 500 answer.
@@ -13,17 +13,18 @@ extension Problem {
     public struct Code: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The code on the wire: `code` and `type` of a problem document, `code` of a field error.
         public let rawValue: String
-        /// The status and the texts answered with this code.
+        /// The status answered with this code and the key of its texts.
         public let entry: ProblemCatalog.Entry
 
-        /// A code of its own: `rawValue` is not a code of the engine.
-        init(_ rawValue: String, _ status: HTTPResponse.Status, kk: (String, String), ru: (String, String), en: (String, String)) {
-            self.init(rawValue, ProblemCatalog.Entry(status, kk: kk, ru: ru, en: en))
+        /// A code of its own: `rawValue` is not a code of the engine. Its title and detail
+        /// are the text catalogue's `problem.<rawValue>.title` and `.detail`.
+        init(_ rawValue: String, _ status: HTTPResponse.Status) {
+            self.init(rawValue, ProblemCatalog.Entry(status, texts: rawValue))
         }
 
-        /// The answer to the engine's `code` (a ``MarkingError``).
-        init(_ code: MarkingError.Code, _ status: HTTPResponse.Status, kk: (String, String), ru: (String, String), en: (String, String)) {
-            self.init(code.rawValue, status, kk: kk, ru: ru, en: en)
+        /// The answer to the engine's `code` (a ``MarkingError``), with the texts of its wire string.
+        init(_ code: MarkingError.Code, _ status: HTTPResponse.Status) {
+            self.init(code.rawValue, status)
         }
 
         /// The answer to the engine's `code`, sharing `entry` with other codes.

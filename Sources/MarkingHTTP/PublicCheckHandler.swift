@@ -222,7 +222,6 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .check(let bytes, _):
             guard let code = try? service.store.parser.parse(bytes: bytes) else { return false }
             if reads == .workers {
-                if refused(context, held) { return true }
                 readOnWorkers(context, held, code)
                 return true
             }
@@ -273,7 +272,9 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func hopped(_ context: ChannelHandlerContext, _ held: Held, _ found: PublicCheck.Found?) {
         hopping = false
         if let found {
-            answer(context, held, found)
+            // Charged only now that it is answered here: one the router answers is
+            // charged by the router's middleware, once.
+            if !refused(context, held) { answer(context, held, found) }
         } else {
             route(context, .head(held.request))
             context.fireChannelRead(wrapInboundOut(.end(nil)))

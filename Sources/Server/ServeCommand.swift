@@ -76,6 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
             guard checkpointEvery > 0 else { throw fail("--checkpoint-every must be a positive number of seconds, not \(checkpointEvery)") }
         }
         guard checkpointsKept > 0 else { throw fail("--checkpoints-kept must be at least 1, not \(checkpointsKept)") }
+        // Every problem's texts resolved now: a catalogue missing from the build stops the start.
+        do { try ProblemCatalog.checkTexts() } catch { throw fail(error.description) }
         if let checkpoint {
             guard cluster != nil else { throw fail("--checkpoint starts a replica of a cluster: give --cluster too") }
             try Self.bootstrap(from: checkpoint, into: store.data)

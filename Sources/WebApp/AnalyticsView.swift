@@ -1,6 +1,7 @@
 import AnalyticsCharts
 import MarkingCore
 import MarkingHTTP
+import Texts
 
 /// What the analytics page shows of one ``MarkingHTTP/AnalyticsReport/Summary``, as
 /// the values of the `analytics` template: the scope, the total, the two charts
@@ -9,7 +10,7 @@ import MarkingHTTP
 /// text comes from the language's catalogue.
 struct AnalyticsView {
     let summary: AnalyticsReport.Summary
-    let catalogue: WebCatalogue
+    let catalogue: TextCatalogue
     let language: Language
     /// The name of the participant whose codes are shown; `nil`: the nation's.
     var scopeName: String?

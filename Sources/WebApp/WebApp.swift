@@ -4,6 +4,7 @@ import Logging
 import MarkingCore
 import MarkingHTTP
 import Mustache
+import Texts
 
 /// The web application of decree App. 3 C15/C16: a public code check, the
 /// participant's cabinet and printable labels, in Kazakh, Russian and English,
@@ -12,7 +13,7 @@ import Mustache
 /// directly, never the API over HTTP.
 public struct WebApp: Sendable {
     let service: MarkingService
-    let catalogue: WebCatalogue
+    let catalogue: TextCatalogue
     let library: MustacheLibrary
     let sessions = WebSessions()
     let assets: [String: (body: [UInt8], contentType: String)]
@@ -24,11 +25,17 @@ public struct WebApp: Sendable {
         "tokens", "shipments", "packages", "participants", "audit", "violations", "analytics", "error",
     ]
 
-    /// Loads the catalogues, templates and static files; throws when one is missing
-    /// or does not parse, so a broken build is caught at start, not on a page.
+    /// Loads the text catalogues (with the problem texts pages show), templates and
+    /// static files; throws when one is missing or does not parse, so a broken build is
+    /// caught at start, not on a page.
     public init(service: MarkingService) throws(WebAppError) {
         self.service = service
-        catalogue = try .bundled()
+        do throws(TextsError) {
+            catalogue = try .bundled()
+            try ProblemCatalog.checkTexts()
+        } catch {
+            throw WebAppError(.resource, error.description)
+        }
         var library = MustacheLibrary()
         for name in Self.templates {
             let text = try WebResources.text("templates/\(name).mustache")

@@ -8,6 +8,7 @@ import MarkingCore
 import NIOCore
 import NIOEmbedded
 import NIOHTTPTypes
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -88,6 +89,29 @@ struct PipelineAnswerTests {
             }
             #expect(bodies == (try codes.map { try PublicCheckTests().reference($0, service: service, caller: nil) }))
             #expect(try await channel.readInbound(as: HTTPRequestPart.self) == nil, "not routed")
+            _ = try await channel.finish()
+        }
+    }
+
+    @Test("With reads on the workers, a check the router must answer (a packed code) is not charged to the client's rate limit in the pipeline")
+    func workersChargeOnlyWhatTheyAnswer() async throws {
+        let limits = RateLimits(anonymous: .init(perSecond: 0.01, burst: 1), token: nil)
+        try await TestServer.run(limits: limits) { client, service in
+            let (producer, _, codes) = try await introducedCodes(client, count: 2)
+            let packed = try await submitText(
+                client, token: producer.token, query: "type=AGGREGATION&number=A-1&package=\(TestSupport.sscc(7))", codes: codes)
+            #expect(try await finished(client, token: producer.token, id: packed["id"] as? Int ?? 0)["state"] as? String == "CHECKED_OK")
+            let channel = try await NIOAsyncTestingChannel { channel in
+                try channel.pipeline.syncOperations.addHandler(PublicCheckHandler(service: service, serverName: "marking-server", reads: .workers))
+            }
+            try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/api/v1/codes/\(percentEncoded(codes[0]))")))
+            try await channel.writeInbound(HTTPRequestPart.end(nil))
+            guard case .head = try await channel.waitForInboundWrite(as: HTTPRequestPart.self) else {
+                Issue.record("the packed code's check was not handed to the router")
+                return
+            }
+            let limiter = try #require(service.anonymousLimiter)
+            #expect(limiter.take(limiter.key("unknown")) == nil, "the router's middleware must find the client's one token still there")
             _ = try await channel.finish()
         }
     }

@@ -6,6 +6,7 @@ import MarkingHTTP
 import OwnershipBatch
 import TestSupport
 import Testing
+import Texts
 import WebApp
 
 /// `/cabinet/analytics`: a participant sees the counts of its own codes, the admin
@@ -79,7 +80,7 @@ struct WebAnalyticsTests {
             #expect(page.contains("<html lang=\"en\">") && page.contains("Codes of Tau Dairy LLP"))
             #expect(page.contains("id=\"analytics-total\">\(statuses.total)<"))
             for (gtin, counts) in try service.store.gtinCounts(scope) { #expect(page.contains(row(gtin.description, counts))) }
-            let statusDescription = CodeStatus.allCases.map { "\(try! WebCatalogue.bundled().text("status_" + $0.name, .en)): \(statuses[$0])" }
+            let statusDescription = CodeStatus.allCases.map { "\(try! TextCatalogue.bundled().text("status_" + $0.name, .en)): \(statuses[$0])" }
             #expect(page.contains("<desc id=\"analytics-status-desc\">\(statusDescription.joined(separator: "; "))</desc>"))
             let day = try #require(try service.store.dayCounts(scope, from: MarkingService.analyticsToday, through: MarkingService.analyticsToday).first)
             #expect(page.contains("<title>Emitted, \(today): \(day[.emitted])</title>"), "today's bar of emitted codes")

@@ -9,36 +9,6 @@ import WebApp
 
 @Suite("Web application: pages, language, sessions and forms")
 struct WebPageTests {
-    @Test("Every catalogue has every key, none blank, and every text a template names")
-    func cataloguesAreComplete() throws {
-        let catalogue = try WebCatalogue.bundled()
-        let keys = Set(catalogue.texts[.en]!.keys)
-        for language in Language.allCases {
-            #expect(Set(catalogue.texts[language]!.keys) == keys, "\(language)")
-            #expect(catalogue.texts[language]!.values.allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
-        }
-        let templates = try templateTexts()
-        for text in templates {
-            for match in text.matches(of: /\{\{t\.([a-z_.A-Z]+)\}\}/) {
-                #expect(keys.contains(String(match.1)), "template names t.\(match.1)")
-            }
-        }
-        // Each language says every text in its own words: switching changes every text.
-        let same = keys.filter { key in
-            let kk = catalogue.texts[.kk]![key], ru = catalogue.texts[.ru]![key], en = catalogue.texts[.en]![key]
-            return kk == ru || kk == en || ru == en
-        }
-        #expect(same.isEmpty, "the same in two languages: \(same.sorted())")
-    }
-
-    private func templateTexts() throws -> [String] {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/WebApp/Resources/templates")
-        return try FileManager.default.contentsOfDirectory(atPath: folder.path).map {
-            try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)
-        }
-    }
-
     @Test("The language comes from Accept-Language, then from the switch, which a cookie remembers")
     func languageSwitch() async throws {
         try await WebFixture.run { browser, _, _ in

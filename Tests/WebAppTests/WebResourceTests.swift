@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Texts
 @testable import WebApp
 
 @Suite("Web application: its resource folder")
@@ -7,9 +8,10 @@ struct WebResourceTests {
     @Test("The resources are found beside the test binary, as beside a release binary")
     func foundBesideTheExecutable() throws {
         let folder = try WebResources.folder.get()
-        #expect(folder.lastPathComponent.hasSuffix(WebResources.folderSuffix))
+        #expect(folder.lastPathComponent.hasSuffix("_WebApp.resources"))
         #expect(folder.deletingLastPathComponent() == Bundle.main.bundleURL)
-        #expect(try WebCatalogue.bundled().texts.count == 3)
+        #expect(!(try WebResources.text("templates/layout.mustache")).isEmpty)
+        #expect(try TextCatalogue.bundled().texts.count == 3, "the Texts module's folder, found the same way")
     }
 
     @Test("A binary without its resource folder gets a webapp.resource error naming where it looked, not a crash")

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 
-/// A language the API answers errors in: Kazakh, Russian or English.
+/// A language the system speaks, in its pages and its API's problem answers: Kazakh,
+/// Russian or English, each with its own catalogue of texts (``TextCatalogue``).
 public enum Language: String, Sendable, CaseIterable {
     case kk, ru, en
 
@@ -30,10 +30,5 @@ public enum Language: String, Sendable, CaseIterable {
             if best == nil || quality > best!.quality { best = (language, quality) }
         }
         self = best?.language ?? Self.fallback
-    }
-
-    /// The language asked for by a request's `Accept-Language` header.
-    public init(_ fields: HTTPFields) {
-        self.init(acceptLanguage: fields[.acceptLanguage])
     }
 }
