@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "MarkingHTTP",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "AnalyticsCharts",
+                "MarkingCore", "Emitter", "OwnershipBatch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode",
+                "MarkingCore", "Emitter", "OwnershipBatch", "MarkingHTTP", "Barcode", "AnalyticsCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient", "MarkingHTTP",
+                "MarkingCore", "Emitter", "OwnershipBatch", "RocksDB", "ConsoleProgress", "LoadClient", "MarkingHTTP", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -7,7 +7,8 @@ registers a producer through the API (the operator hands the producer a token),
 then in the browser: checks a genuine and a tampered code on the public page, signs
 in, registers a product, orders 10,000 codes, downloads them, prints a label sheet
 and decodes a symbol back with dmtxread to the exact element string, uploads a
-utilisation document from a file and watches it reach CHECKED_OK, switches
+utilisation document from a file and watches it reach CHECKED_OK, opens the
+analytics page and sees its charts, switches
 kk -> ru -> en and sees every visible text change, and signs out.
 
 Screenshots of each page go to the folder given by --screenshots (default
@@ -331,6 +332,20 @@ def run(server, walk):
         walk.wait(lambda b: b.find_element(By.CSS_SELECTOR, "#document-state").get_attribute("data-state") == "CHECKED_OK")
         walk.screenshot("document-checked")
     document()
+
+    @step("open the analytics page and see its charts")
+    def analytics():
+        walk.open("/cabinet/analytics")
+        walk.find("#analytics-status-title")
+        total = walk.find("#analytics-total").text
+        assert int(total) >= 10000, ("the producer's codes, the 10,000 ordered among them", total)
+        bars = walk.browser.find_elements(By.CSS_SELECTOR, "svg[aria-labelledby^='analytics-status'] rect")
+        assert len(bars) == 5 and int(bars[1].get_attribute("width")) > 0, "a bar per status, the applied codes drawn"
+        day_bars = walk.browser.find_elements(By.CSS_SELECTOR, "svg[aria-labelledby^='analytics-days'] rect")
+        assert day_bars, "today's emitted codes drawn"
+        walk.find("a[href^='/cabinet/analytics/gtins.csv']")
+        walk.screenshot("analytics")
+    analytics()
 
     @step("switch kk -> ru -> en and see every visible text change")
     def languages():

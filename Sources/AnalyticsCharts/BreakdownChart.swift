@@ -33,7 +33,8 @@ public struct BreakdownChart: Sendable {
 
     static let width = 640
     static let rowHeight = 26
-    static let labelWidth = 170
+    // Room for the longest status name of the three catalogues ("Шығарылған, әлі басылмаған").
+    static let labelWidth = 240
     static let valueWidth = 110
 
     /// The chart as an `<svg>` element.

@@ -118,7 +118,8 @@ public struct DaySeriesChart: Sendable {
         for line in series {
             out += "<rect x=\"\(x)\" y=\"8\" width=\"12\" height=\"12\" fill=\"\(SVGMarkup.escape(line.color))\"/>"
             out += "<text x=\"\(x + 16)\" y=\"18\" fill=\"#1a202c\">\(SVGMarkup.escape(line.name))</text>"
-            x += 24 + line.name.count * 7
+            // About 8 px a character at 12 px: room for Cyrillic, wider than Latin.
+            x += 28 + line.name.count * 8
         }
         return out
     }

@@ -6,6 +6,7 @@ import Histogram
 @_spi(Benchmark) import MarkingCore
 import MarkingHTTP
 import OwnershipBatch
+@_spi(Benchmark) import WebApp
 
 /// `marking-bench analytics`: what the analytics counters cost where codes are
 /// written, and how fast an analytics page answers on a large store.
@@ -15,10 +16,12 @@ import OwnershipBatch
 ///    small orders, where the fixed cost per changeset shows, and large ones.
 /// 2. A document (utilisation) with and without, alternating: the per-code tally.
 /// 3. A store of `--codes` codes emitted over `--participants` producers and
-///    `--gtins` GTINs, then `--pages` analytics pages (a year of days, every GTIN, a
-///    participant or the nation, whole HTML with SVG charts) rendered from its
-///    counters, timed one by one.
-struct AnalyticsBenchmark: ParsableCommand {
+///    `--gtins` GTINs, then `--pages` analytics pages of the web application (a year
+///    of days, every GTIN; a producer's, or the admin's national page with the table
+///    of participants) rendered as `/cabinet/analytics` renders them: the filters
+///    checked, the counters read through the service, the SVG charts drawn and the
+///    whole HTML in the app's layout; timed one by one.
+struct AnalyticsBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics", abstract: "Cost of the analytics counters on emission and documents; analytics page latency on a large store.")
 
@@ -61,7 +64,7 @@ struct AnalyticsBenchmark: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let folder = try BenchFolder(options.data)
         defer { folder.remove() }
         let store = try MarkingStore(dataFolder: folder.store("analytics"))
@@ -72,7 +75,7 @@ struct AnalyticsBenchmark: ParsableCommand {
         var report = BenchReport(mode: "analytics")
         try compareEmission(store, report: &report)
         try compareDocuments(store, report: &report)
-        try measurePages(store, report: &report)
+        try await measurePages(store, report: &report)
         try report.print(to: options.json)
     }
 
@@ -143,7 +146,7 @@ struct AnalyticsBenchmark: ParsableCommand {
         report.add("  ratio with/without", String(format: "%.3f", on / off), key: "\(key)_ratio", json: on / off)
     }
 
-    private func measurePages(_ store: MarkingStore, report: inout BenchReport) throws {
+    private func measurePages(_ store: MarkingStore, report: inout BenchReport) async throws {
         let emitter = try Emitter(store: store)
         var built = try store.statusCounts(.national).total
         let target = Int64(codes)
@@ -170,7 +173,22 @@ struct AnalyticsBenchmark: ParsableCommand {
             throw ValidationError("the counters disagree: \(stored) codes by status, \(counted) emitted by day")
         }
 
-        let today = DayCounts.day(milliseconds: MarkingStore.now())
+        // The pages are the web application's, over a service on this store; the
+        // producers the orders rotated over become participants so that each has a page.
+        let directory = ParticipantDirectory(store: store)
+        var producers: [Participant] = []
+        for id in 1...UInt32(participants) {
+            if let known = try directory.participant(id) {
+                producers.append(known)
+            } else {
+                producers.append(try directory.register(name: "Bench producer \(id)", bin: "000000000000", roles: [.producer]))
+            }
+        }
+        let service = try MarkingService(store: store, admin: AdminToken(secret: "bench-admin-token-not-for-use-0123456789"))
+        defer { service.close() }
+        let web = try WebApp(service: service)
+        let today = MarkingService.analyticsToday
+        let filters = "from=\(CalendarDate.text(day: today - 365))&to=\(CalendarDate.text(day: today))"
         // Microseconds.
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var bytes = 0
@@ -178,17 +196,18 @@ struct AnalyticsBenchmark: ParsableCommand {
         let pages = self.pages
         let reporterPages = ProgressReporter(label: "pages", quiet: options.quiet, total: { pages }, completed: { rendered.value })
         for index in 0..<pages {
-            // Every other page is the nation's; the rest cycle over the producers.
-            let scope: AnalyticsScope = index % 2 == 0 ? .national : .participant(UInt32(1 + index / 2 % participants))
+            // Every other page is the admin's national one; the rest cycle over the producers.
+            let caller: Caller = index % 2 == 0 ? .admin : .participant(producers[index / 2 % producers.count])
             let pageStarted = ContinuousClock.now
-            let html = try AnalyticsPage.html(store: store, scope: scope, from: today - 365, to: today, language: .ru)
+            let html = try await web.analyticsPageHTML(caller: caller, filters: filters, language: .ru)
             _ = histogram.record(UInt64((ContinuousClock.now - pageStarted).seconds * 1_000_000))
+            guard html.contains("id=\"analytics-days-title\"") else { throw ValidationError("page \(index) has no day chart") }
             bytes = max(bytes, html.utf8.count)
             rendered.add(1)
         }
         reporterPages.finish()
         report.add("store", "\(grouped(Int(stored))) codes, \(participants) producers, \(gtins) GTINs, built in \(String(format: "%.0f", buildSeconds)) s", key: "store_codes", json: stored)
-        report.add("page", "a year of days, every GTIN, whole HTML with 2 SVG charts; largest \(grouped(bytes)) bytes", key: "page_bytes", json: bytes)
+        report.add("page", "/cabinet/analytics in process: a year of days, every GTIN, 2 SVG charts, app layout; largest \(grouped(bytes)) bytes", key: "page_bytes", json: bytes)
         for (label, quantile) in [("p50", 0.5), ("p99", 0.99), ("max", 1.0)] {
             let micros = histogram.valueAtPercentile(quantile * 100)
             report.add("page \(label)", String(format: "%.2f ms", Double(micros) / 1000), key: "page_\(label)_ms", json: Double(micros) / 1000)

@@ -7,19 +7,24 @@ import OwnershipBatch
 ///
 /// A participant sees only its own codes: asking for another participant is
 /// `auth.forbidden`, for the nation `auth.admin_only`. The admin sees the nation by
-/// default and any participant by id.
-struct AnalyticsQuery {
-    enum Format { case json, csv }
+/// default and any participant by id. Read it with
+/// ``MarkingService/analyticsQuery(_:caller:)``, which also checks that a participant
+/// asked for exists.
+public struct AnalyticsQuery: Sendable {
+    /// JSON, or a CSV download.
+    public enum Format: Sendable { case json, csv }
 
     /// The longest period of a day series: a year and a leap day.
-    static let maximumDays: UInt32 = 366
+    public static let maximumDays: UInt32 = 366
     /// The days shown when none are asked for: the last 30, today included.
-    static let defaultDays: UInt32 = 30
+    public static let defaultDays: UInt32 = 30
 
-    var scope: AnalyticsScope
-    var from: UInt32
-    var to: UInt32
-    var format: Format
+    public var scope: AnalyticsScope
+    /// The first day of the period (days since 1970-01-01, UTC).
+    public var from: UInt32
+    /// The last day of the period, included.
+    public var to: UInt32
+    public var format: Format
 
     /// Reads `query` for `caller`; `today` is the day a period ends on by default.
     init(_ query: String?, caller: Caller, today: UInt32) throws(Problem) {

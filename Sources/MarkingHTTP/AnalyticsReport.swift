@@ -5,11 +5,13 @@ import OwnershipBatch
 /// The analytics counts of one scope as the API answers them (JSON) and exports them
 /// (CSV): read from the counters the committer keeps (`AnalyticsStorage.swift`), never
 /// from the codes, so any of them costs a few short key scans whatever the store's size.
-enum AnalyticsReport {
+/// The web application's analytics pages show the same values (through
+/// ``MarkingService/analyticsSummary(_:)``).
+public enum AnalyticsReport {
     /// Codes per status, every status named (0 when none).
-    struct Statuses: Encodable, Sendable {
-        var statuses: [String: Int64]
-        var total: Int64
+    public struct Statuses: Encodable, Sendable {
+        public var statuses: [String: Int64]
+        public var total: Int64
 
         init(_ counts: StatusCounts) {
             statuses = Dictionary(uniqueKeysWithValues: CodeStatus.allCases.map { ($0.name, counts[$0]) })
@@ -18,36 +20,36 @@ enum AnalyticsReport {
     }
 
     /// The codes of one GTIN.
-    struct GTINRow: Encodable, Sendable {
-        var gtin: String
-        var statuses: [String: Int64]
-        var total: Int64
+    public struct GTINRow: Encodable, Sendable {
+        public var gtin: String
+        public var statuses: [String: Int64]
+        public var total: Int64
     }
 
     /// The events of one day, every event named.
-    struct DayRow: Encodable, Sendable {
-        var date: String
-        var events: [String: Int64]
+    public struct DayRow: Encodable, Sendable {
+        public var date: String
+        public var events: [String: Int64]
     }
 
     /// One participant's codes, for the admin.
-    struct ParticipantRow: Encodable, Sendable {
-        var participant: UInt32
-        var name: String?
-        var statuses: [String: Int64]
-        var total: Int64
+    public struct ParticipantRow: Encodable, Sendable {
+        public var participant: UInt32
+        public var name: String?
+        public var statuses: [String: Int64]
+        public var total: Int64
     }
 
     /// Everything an analytics page shows for one scope.
-    struct Summary: Encodable, Sendable {
-        var scope: String
-        var participant: UInt32?
-        var statuses: [String: Int64]
-        var total: Int64
-        var gtins: [GTINRow]
-        var from: String
-        var to: String
-        var days: [DayRow]
+    public struct Summary: Encodable, Sendable {
+        public var scope: String
+        public var participant: UInt32?
+        public var statuses: [String: Int64]
+        public var total: Int64
+        public var gtins: [GTINRow]
+        public var from: String
+        public var to: String
+        public var days: [DayRow]
     }
 
     static func scopeName(_ scope: AnalyticsScope) -> (String, UInt32?) {

@@ -433,7 +433,7 @@ paths:
         "403": {$ref: "#/components/responses/Problem"}
   /analytics/summary:
     get:
-      summary: "Everything an analytics page shows for one scope (decree App. 3 C11, C12): `scope` (national or participant), `participant`, `statuses`, `total`, `gtins` [AnalyticsGTIN] and `days` [AnalyticsDay] from `from` to `to`, every day listed. Read from counters kept in the batch of every change, never from the codes. JSON only."
+      summary: "Everything an analytics page shows for one scope (decree App. 3 C11, C12; the web application draws it at `/cabinet/analytics`): `scope` (national or participant), `participant`, `statuses`, `total`, `gtins` [AnalyticsGTIN] and `days` [AnalyticsDay] from `from` to `to`, every day listed. Read from counters kept in the batch of every change, never from the codes. JSON only."
       security: [{bearer: []}]
       parameters:
         - {$ref: "#/components/parameters/analyticsParticipant"}
@@ -521,25 +521,6 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "403": {$ref: "#/components/responses/Problem"}
-  /analytics/page:
-    get:
-      summary: "The summary as a small standalone HTML page with server-drawn, accessible SVG charts (codes by status, events per day) and a table by GTIN, in the language of `lang` or Accept-Language."
-      security: [{bearer: []}]
-      parameters:
-        - {$ref: "#/components/parameters/analyticsParticipant"}
-        - {$ref: "#/components/parameters/analyticsScope"}
-        - {$ref: "#/components/parameters/analyticsFrom"}
-        - {$ref: "#/components/parameters/analyticsTo"}
-        - {name: lang, in: query, schema: {type: string, enum: [kk, ru, en]}}
-      responses:
-        "200":
-          description: The page.
-          content:
-            text/html: {schema: {type: string}}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
   /orders:
     post:
       summary: Orders codes for one of the caller's registered GTINs (producer, importer).

@@ -25,7 +25,10 @@ public struct TextCatalogue: Sendable {
     /// is the same typed error for every caller (the server asks at start and stops).
     private static let shared: Result<TextCatalogue, TextsError> = {
         do throws(TextsError) {
-            return .success(try load(from: Bundle.module.bundleURL.appendingPathComponent("Resources")))
+            guard let folder = ResourceFolder.of(module: "Texts") else {
+                throw TextsError(.resource, ResourceFolder.missing(module: "Texts"))
+            }
+            return .success(try load(from: folder.appendingPathComponent("Resources")))
         } catch {
             return .failure(error)
         }

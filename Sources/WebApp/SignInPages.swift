@@ -4,7 +4,8 @@ import MarkingHTTP
 
 extension WebApp {
     /// `GET /signin`, `POST /signin` (the token in a form field, never a URL),
-    /// `POST /signout`, and `GET /cabinet`.
+    /// `POST /signout`, and `GET /cabinet`. The admin signs in with the admin token
+    /// through the same form.
     func addSignIn(to router: Router<APIRequestContext>) {
         router.get("/signin") { request, context in
             await respond(request, context) { visit in
@@ -51,12 +52,6 @@ extension WebApp {
                     ]
                 }
                 return page("cabinet", visit, title: text("cabinet_title", visit), values: values)
-            }
-        }
-        router.get("/cabinet/analytics") { request, context in
-            await respond(request, context) { visit in
-                _ = try visit.signedIn()
-                return page("placeholder", visit, title: text("nav_analytics", visit), values: ["message": text("analytics_soon", visit)])
             }
         }
     }

@@ -22,7 +22,7 @@ public struct WebApp: Sendable {
     /// The templates of `Resources/templates`, each page one that extends `layout`.
     static let templates = [
         "layout", "check", "signin", "cabinet", "products", "product", "orders", "order", "labels", "documents", "document",
-        "tokens", "shipments", "packages", "participants", "audit", "violations", "placeholder", "error",
+        "tokens", "shipments", "packages", "participants", "audit", "violations", "analytics", "error",
     ]
 
     /// Loads the text catalogues (with the problem texts pages show), templates and
@@ -79,6 +79,7 @@ public struct WebApp: Sendable {
         addTokenPages(to: router)
         addShipmentPages(to: router)
         addAdminPages(to: router)
+        addAnalyticsPages(to: router)
     }
 
     /// `path` when it is a path of this site, `/` otherwise: a `back` parameter never
@@ -158,32 +159,8 @@ public struct WebApp: Sendable {
 
     /// Renders `template` (a page extending `layout`) in the visit's language.
     func page(_ template: String, _ visit: Visit, title: String, values: [String: Any] = [:], status: HTTPResponse.Status = .ok) -> Response {
-        var context = values
-        context["t"] = catalogue.texts[visit.language] ?? [:]
-        context["lang"] = visit.language.rawValue
-        context["title"] = title
-        context["csrf"] = visit.formToken
         let back = visit.request.uri.path + (visit.request.uri.query.map { "?" + $0 } ?? "")
-        let encodedBack = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
-        context["languages"] = Language.allCases.map { language -> [String: Any] in
-            [
-                "code": language.rawValue, "name": catalogue.text("language_name", language),
-                "current": language == visit.language, "href": "/lang/\(language.rawValue)?back=\(encodedBack)",
-            ]
-        }
-        switch visit.caller {
-        case .admin:
-            context["signedIn"] = true
-            context["isAdmin"] = true
-            context["userName"] = catalogue.text("cabinet_admin", visit.language)
-        case .participant(let participant):
-            context["signedIn"] = true
-            context["isParticipant"] = true
-            context["userName"] = participant.name
-        case nil:
-            break
-        }
-        let html = library.render(context, withTemplate: template) ?? ""
+        let html = render(template, language: visit.language, caller: visit.caller, title: title, values: values, formToken: visit.formToken, back: back)
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentLanguage] = visit.language.rawValue
@@ -194,6 +171,38 @@ public struct WebApp: Sendable {
         headers[.init("Referrer-Policy")!] = "same-origin"
         for cookie in visit.cookies { headers.append(HTTPFields.Element(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: html)))
+    }
+
+    /// The HTML of `template` in `language` for `caller`, its forms carrying
+    /// `formToken` and its language switch leading back to `back`.
+    func render(
+        _ template: String, language: Language, caller: Caller?, title: String, values: [String: Any], formToken: String, back: String
+    ) -> String {
+        var context = values
+        context["t"] = catalogue.texts[language] ?? [:]
+        context["lang"] = language.rawValue
+        context["title"] = title
+        context["csrf"] = formToken
+        let encodedBack = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+        context["languages"] = Language.allCases.map { other -> [String: Any] in
+            [
+                "code": other.rawValue, "name": catalogue.text("language_name", other),
+                "current": other == language, "href": "/lang/\(other.rawValue)?back=\(encodedBack)",
+            ]
+        }
+        switch caller {
+        case .admin:
+            context["signedIn"] = true
+            context["isAdmin"] = true
+            context["userName"] = catalogue.text("cabinet_admin", language)
+        case .participant(let participant):
+            context["signedIn"] = true
+            context["isParticipant"] = true
+            context["userName"] = participant.name
+        case nil:
+            break
+        }
+        return library.render(context, withTemplate: template) ?? ""
     }
 
     /// A date in the visit's language.

@@ -16,6 +16,8 @@ struct WebMalformedInputTests {
         "/cabinet/orders/1/labels?columns=0", "/cabinet/orders/1/labels.svg?rows=abc", "/cabinet/documents/abc",
         "/cabinet/documents/999/status", "/cabinet/packages?label=%00", "/cabinet/packages?label=123", "/admin/audit?from=yesterday",
         "/admin/audit?cursor=zz", "/admin/violations?after=-1", "/cabinet/shipments", "/cabinet/tokens",
+        "/cabinet/analytics?from=2026-13-01", "/cabinet/analytics?to=%00", "/cabinet/analytics?participant=-1&from=9999-99-99",
+        "/cabinet/analytics/none.csv", "/cabinet/analytics/days.csv?from=2020-01-01", "/cabinet/analytics/participants.csv",
     ]
     static let postPaths = [
         "/signin", "/signout", "/report", "/cabinet/products", "/cabinet/orders", "/cabinet/documents", "/cabinet/documents/upload",
