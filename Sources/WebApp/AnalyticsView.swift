@@ -38,7 +38,7 @@ struct AnalyticsView {
             BreakdownChart.Item(label: statusName(status), value: summary.statuses[status.name] ?? 0, color: Self.statusColors[status]!)
         }
         let days = DaySeriesChart(
-            id: "analytics-days", title: text("analytics_per_day"), days: summary.days.map(\.date),
+            id: "analytics-days", title: text("analytics_per_day"), days: WebDates.days(summary.days.map(\.date), in: language, template: "dMMM"),
             series: Self.chartedEvents.map { event, key, color in
                 DaySeriesChart.Series(name: text(key), color: color, values: summary.days.map { $0.events[event.name] ?? 0 })
             },
@@ -47,7 +47,7 @@ struct AnalyticsView {
         var values: [String: Any] = [
             "scope": scopeName.map { catalogue.text("analytics_scope_participant", language, $0) } ?? text("analytics_national"),
             "total": summary.total,
-            "period": catalogue.text("analytics_period", language, "\(summary.from) – \(summary.to)"),
+            "period": catalogue.text("analytics_period", language, WebDates.days([summary.from, summary.to], in: language).joined(separator: " – ")),
             "from": summary.from, "to": summary.to,
             "charts": [Self.chart(id: "analytics-status", statuses.title, statuses.svg()), Self.chart(id: "analytics-days", days.title, days.svg())],
             "statusNames": CodeStatus.allCases.map(statusName),

@@ -65,6 +65,30 @@ struct WebAnalyticsTests {
 
     private var today: String { CalendarDate.text(day: MarkingService.analyticsToday) }
 
+    /// Today as the English page labels a day: "3 Dec".
+    private var todayInEnglish: String {
+        let parts = today.split(separator: "-").compactMap { Int($0) }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(parts[2]) \(months[parts[1] - 1])"
+    }
+
+    @Test("The period and the days are written in the page's language, not as ISO dates")
+    func datesInTheChosenLanguage() async throws {
+        try await WebFixture.run { browser, _, token in
+            try await browser.signIn(token)
+            // ICU joins the year to its word with a narrow no-break space (U+202F).
+            let expected: [(String, String)] = [
+                ("en", "5 Jan 2026 – 20 Jan 2026"), ("ru", "5 янв. 2026\u{202F}г. – 20 янв. 2026\u{202F}г."), ("kk", "2026\u{202F}ж. 5 қаң. – 2026\u{202F}ж. 20 қаң."),
+            ]
+            for (language, period) in expected {
+                let page = html(try await browser.get("/cabinet/analytics?from=2026-01-05&to=2026-01-20", headers: [.acceptLanguage: language]))
+                #expect(page.contains("<html lang=\"\(language)\">"))
+                #expect(page.contains(period), "\(language): \(period)")
+                #expect(!page.contains("<title>") || !page.contains(": 2026-01-05"), "no ISO day in a chart's labels")
+            }
+        }
+    }
+
     @Test("A participant's page shows its codes by status, GTIN and day as the store counts them, and no one else's")
     func participantPage() async throws {
         try await WebFixture.run { browser, service, token in
@@ -83,7 +107,7 @@ struct WebAnalyticsTests {
             let statusDescription = CodeStatus.allCases.map { "\(try! TextCatalogue.bundled().text("status_" + $0.name, .en)): \(statuses[$0])" }
             #expect(page.contains("<desc id=\"analytics-status-desc\">\(statusDescription.joined(separator: "; "))</desc>"))
             let day = try #require(try service.store.dayCounts(scope, from: MarkingService.analyticsToday, through: MarkingService.analyticsToday).first)
-            #expect(page.contains("<title>Emitted, \(today): \(day[.emitted])</title>"), "today's bar of emitted codes")
+            #expect(page.contains("<title>Emitted, \(todayInEnglish): \(day[.emitted])</title>"), "today's bar of emitted codes")
             #expect(page.components(separatedBy: "role=\"img\"").count == 3, "two charts")
             #expect(!page.contains(flour) && !page.contains("Steppe Mill"), "another participant's codes never appear")
             #expect(!page.contains("id=\"an-participant\"") && !page.contains("participants.csv"))
