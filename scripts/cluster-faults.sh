@@ -59,15 +59,10 @@ for i in 0 1 2; do
 done
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cluster-faults.XXXXXX")
-driver=""
 status=1
 cleanup() {
   trap - EXIT INT TERM
-  if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
-    kill -TERM "$driver" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$driver" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$driver" 2>/dev/null || true
-  fi
+  stop_driver
   if [ -n "$keep_logs" ] || [ "$status" -ne 0 ]; then
     local logs=${keep_logs:-$(mktemp -d "${TMPDIR:-/tmp}/cluster-faults-logs.XXXXXX")}
     mkdir -p "$logs"
@@ -97,12 +92,10 @@ scripts/cluster.sh up --dir "$dir" --base-port "$base_port"
 
 args=(--dir "$dir" --repo "$root" --binary "$MARKING_SERVER" --duration "$duration" --kills "$kills")
 [ -n "$seed" ] && args+=(--seed "$seed")
-# In the background, so that Ctrl-C reaches this shell's trap at once; bounded.
-timeout --signal=TERM --kill-after=30 $((duration + 1500)) python3 scripts/cluster_faults.py "${args[@]}" "${extra[@]}" &
-driver=$!
+start_driver $((duration + 1500)) python3 scripts/cluster_faults.py "${args[@]}" "${extra[@]}"
 status=0
-wait "$driver" || status=$?
-driver=""
+wait "$DRIVER" || status=$?
+DRIVER=""
 [ "$status" -eq 124 ] && echo "the fault run did not finish within its bound ($((duration + 1500)) s)"
 echo "ran $(( $(date +%s) - started )) s"
 exit "$status"

@@ -45,15 +45,10 @@ MARKING_SERVER=$(marking_server_binary) || exit 2
 ports_free --port "$port" $((port + 1)) || exit 2
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/faults.XXXXXX")
-driver=""
 status=1
 cleanup() {
   trap - EXIT INT TERM
-  if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
-    kill -TERM "$driver" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$driver" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$driver" 2>/dev/null || true
-  fi
+  stop_driver
   # A serve the driver left behind, by the pid file it keeps.
   for pidfile in "$dir"/*/serve.pid; do
     [ -f "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
@@ -75,11 +70,10 @@ started=$(date +%s)
 echo "fault run in $dir on port $port, binary $MARKING_SERVER"
 args=(--binary "$MARKING_SERVER" --dir "$dir" --port "$port")
 [ -n "$seed" ] && args+=(--seed "$seed")
-timeout --signal=TERM --kill-after=30 1200 python3 scripts/faults.py "${args[@]}" "${extra[@]}" &
-driver=$!
+start_driver 1200 python3 scripts/faults.py "${args[@]}" "${extra[@]}"
 status=0
-wait "$driver" || status=$?
-driver=""
+wait "$DRIVER" || status=$?
+DRIVER=""
 [ "$status" -eq 124 ] && echo "the fault run did not finish within its bound (1200 s)"
 echo "ran $(( $(date +%s) - started )) s"
 exit "$status"

@@ -56,3 +56,25 @@ wait_for_http() {
     sleep 0.1
   done
 }
+
+# `start_driver SECONDS COMMAND...`: runs a fault driver in the background, bounded to
+# SECONDS, in a session and process group of its own, and sets DRIVER to its pid (the
+# group's id). Run in the background so that Ctrl-C reaches the caller's trap at once;
+# in a group of its own so that stop_driver ends it with every process it started,
+# even one whose threads would keep it alive after a SIGTERM.
+start_driver() {
+  local seconds=$1
+  shift
+  setsid timeout --signal=TERM --kill-after=30 "$seconds" "$@" &
+  DRIVER=$!
+}
+
+# Ends the driver start_driver started and its whole process group: SIGTERM, up to
+# 5 s to finish, then SIGKILL.
+stop_driver() {
+  [ -n "${DRIVER:-}" ] || return 0
+  kill -TERM -- "-$DRIVER" 2>/dev/null || true
+  for _ in $(seq 1 50); do pid_alive "$DRIVER" || break; sleep 0.1; done
+  kill -KILL -- "-$DRIVER" 2>/dev/null || true
+  DRIVER=""
+}
