@@ -3,12 +3,26 @@ import MarkingCore
 import MarkingHTTP
 
 extension WebApp {
-    /// The form fields of a product card, in the order the form shows them.
+    /// The form fields of a product card, in the order the form shows them, with the
+    /// key of each one's label. The names are ``ProductCardInput``'s fields, every one of
+    /// them (a test holds the two together), so a card saved from the form keeps every
+    /// field the API may have set.
     static let productFields: [(name: String, key: String)] = [
         ("tradeName", "trade_name"), ("producer", "producer"), ("importer", "importer"), ("country", "country"),
+        ("template", "field_template"),
         ("productionPlace", "production_place"), ("productionDate", "production_date"), ("certificate", "certificate"),
         ("price", "price"), ("customsDeclaration", "customs_declaration"), ("customsDeclarationDate", "customs_declaration_date"),
     ]
+
+    /// A stored card's fields by name, as the form shows them (absent ones left out).
+    static func formValues(of card: ProductCardInput) -> [String: String] {
+        var values: [String: String] = [:]
+        for child in Mirror(reflecting: card).children {
+            guard let name = child.label else { continue }
+            if let text = child.value as? String { values[name] = text }
+        }
+        return values
+    }
 
     /// `GET /cabinet/products` (the participant's cards), `GET /cabinet/products/new`,
     /// `GET /cabinet/products/{gtin}` (the card's form) and `POST /cabinet/products`
@@ -41,13 +55,7 @@ extension WebApp {
                 guard let product = try await service.blocking({ try products.product(gtin) }), product.owner == participant.id else {
                     throw WebFailure.notFound
                 }
-                let values: [String: String?] = [
-                    "tradeName": product.tradeName, "producer": product.producer, "importer": product.importer, "country": product.country,
-                    "productionPlace": product.productionPlace, "productionDate": product.productionDate, "certificate": product.certificate,
-                    "price": product.price, "customsDeclaration": product.customsDeclaration,
-                    "customsDeclarationDate": product.customsDeclarationDate,
-                ]
-                return productForm(visit, gtin: product.gtin, values: values.compactMapValues { $0 }, isNew: false)
+                return productForm(visit, gtin: product.gtin, values: Self.formValues(of: product.card), isNew: false)
             }
         }
         router.post("/cabinet/products") { request, context in
@@ -63,7 +71,8 @@ extension WebApp {
                     do { gtin = try GTIN(gtinText) } catch let error as MarkingError { throw Problem(error, pointer: "gtin") }
                     let input = ProductCardInput(
                         tradeName: form["tradeName"] ?? "", producer: form.optional("producer"), importer: form.optional("importer"),
-                        country: form.optional("country")?.uppercased(), customsDeclaration: form.optional("customsDeclaration"),
+                        country: form.optional("country")?.uppercased(), template: form.optional("template"),
+                        customsDeclaration: form.optional("customsDeclaration"),
                         customsDeclarationDate: form.optional("customsDeclarationDate"), productionPlace: form.optional("productionPlace"),
                         productionDate: form.optional("productionDate"), certificate: form.optional("certificate"), price: form.optional("price"))
                     _ = try await service.registerProduct(input, gtin: gtin, by: participant)

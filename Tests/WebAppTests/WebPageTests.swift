@@ -5,7 +5,7 @@ import MarkingCore
 import MarkingHTTP
 import TestSupport
 import Testing
-import WebApp
+@testable import WebApp
 
 @Suite("Web application: pages, language, sessions and forms")
 struct WebPageTests {
@@ -142,6 +142,40 @@ struct WebPageTests {
             #expect(list.contains("Kefir &lt;1 l&gt;"))
             #expect(try service.products.product(try GTIN(gtin(4_870_000_000_02)))?.tradeName == "Kefir <1 l>")
         }
+    }
+
+    @Test("A card with every field set through the API is saved back from the form unchanged, its code template included")
+    func productFormKeepsEveryField() async throws {
+        try await WebFixture.run { browser, service, token in
+            try await browser.signIn(token)
+            guard case .participant(let participant) = try await service.caller(secret: BearerSecret(text: token)) else {
+                Issue.record("the fixture's token names no participant")
+                return
+            }
+            let product = try GTIN(gtin(4_870_000_000_03))
+            let card = ProductCardInput(
+                tradeName: "Kefir 1 l", producer: "Tau Dairy", importer: "Tau Trade", country: "KZ", template: "s7-93",
+                customsDeclaration: "10005020/031226/0001234", customsDeclarationDate: "2026-12-01", productionPlace: "Almaty",
+                productionDate: "2026-11-30", certificate: "KZ.7500361.01.01.12345", price: "450.00")
+            _ = try await service.registerProduct(card, gtin: product, by: participant)
+
+            let form = html(try await browser.get("/cabinet/products/\(product)"))
+            var fields: [String: String] = [:]
+            let input = try Regex(#"<input id="[^"]*" name="([A-Za-z]+)"[^>]* value="([^"]*)""#)
+            for match in form.matches(of: input) {
+                if let name = match.output[1].substring, let value = match.output[2].substring { fields[String(name)] = String(value) }
+            }
+            fields["csrf"] = try await browser.formToken("/cabinet/products/\(product)")
+            #expect(fields["template"] == "s7-93", "the form shows the card's template")
+            let saved = try await browser.post("/cabinet/products", fields)
+            #expect(saved.status == .seeOther, "\(html(saved))")
+            #expect(try service.products.product(product)?.card == card, "nothing the API set is lost by saving the form")
+        }
+    }
+
+    @Test("The product form asks for every field of a card")
+    func productFormListsEveryField() {
+        #expect(Set(WebApp.productFields.map(\.name)) == ProductCardInput.fields)
     }
 
     @Test("Oversized forms and code lists of another file type are refused with a localized message")
