@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OwnershipBatch
 
 /// A JSON response: `application/json`, keys sorted.
 enum JSONAnswer {
@@ -29,16 +30,7 @@ enum JSONAnswer {
         let seconds = Int(milliseconds / 1000)
         let days = seconds / 86_400
         let daySecond = seconds % 86_400
-        // Days to civil date (H. Hinnant's algorithm), for days since 1970-01-01 >= 0.
-        let shifted = days + 719_468
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CalendarDate.civil(day: days)
         func digits(_ value: Int, _ count: Int, at offset: Int) {
             var value = value
             for index in stride(from: offset + count - 1, through: offset, by: -1) {

@@ -67,9 +67,12 @@ public enum CalendarDate {
         return days >= 0 ? UInt32(days) : nil
     }
 
-    /// `YYYY-MM-DD` of a day counted since 1970-01-01.
-    public static func text(day: UInt32) -> String {
-        let shifted = Int(day) + 719_468
+    /// The civil date of a day counted since 1970-01-01 (days >= 0), by H. Hinnant's
+    /// days-to-civil algorithm: plain arithmetic, no calendar object, as the public
+    /// check's timestamps are written on the hot path.
+    @inlinable
+    public static func civil(day: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = day + 719_468
         let era = shifted / 146_097
         let dayOfEra = shifted - era * 146_097
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
@@ -77,7 +80,12 @@ public enum CalendarDate {
         let monthIndex = (5 * dayOfYear + 2) / 153
         let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfMonth)
+    }
+
+    /// `YYYY-MM-DD` of a day counted since 1970-01-01.
+    public static func text(day: UInt32) -> String {
+        let (year, month, dayOfMonth) = civil(day: Int(day))
         func padded(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits

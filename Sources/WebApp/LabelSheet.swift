@@ -1,3 +1,4 @@
+import AnalyticsCharts
 import Barcode
 import MarkingCore
 
@@ -37,11 +38,11 @@ struct LabelSheet: Sendable {
             let top = y + 2
             let line = "(01)\(code.cis.gtin)(21)\(code.cis.serial)"
             let fontSize = min(textHeight * 0.8, (cellWidth - 2) / (Double(line.count) * 0.62))
-            svg += "<g class=\"label\" data-code=\"\(Self.escape(code.formatted(separator: "\u{1D}").replacingOccurrences(of: "\u{1D}", with: "<GS>")))\">"
+            svg += "<g class=\"label\" data-code=\"\(SVGMarkup.escape(code.formatted(separator: "\u{1D}").replacingOccurrences(of: "\u{1D}", with: "<GS>")))\">"
             // The cell's white ground is the symbol's quiet zone (at least one module).
             svg += "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(cellWidth))\" height=\"\(Self.number(cellHeight))\" fill=\"#fff\"/>"
             svg += "<path shape-rendering=\"crispEdges\" transform=\"translate(\(Self.number(left)) \(Self.number(top))) scale(\(Self.number(module)))\" d=\"\(symbol.svgPath)\" fill=\"none\" stroke=\"#000\" stroke-width=\"1\"/>"
-            svg += "<text x=\"\(Self.number(x + cellWidth / 2))\" y=\"\(Self.number(top + side + textHeight))\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"\(Self.number(fontSize))\" text-anchor=\"middle\">\(Self.escape(line))</text></g>"
+            svg += "<text x=\"\(Self.number(x + cellWidth / 2))\" y=\"\(Self.number(top + side + textHeight))\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"\(Self.number(fontSize))\" text-anchor=\"middle\">\(SVGMarkup.escape(line))</text></g>"
         }
         return svg + "</svg>"
     }
@@ -54,22 +55,6 @@ struct LabelSheet: Sendable {
             elements.append((code.tailKind == .shortMAC ? "93" : "92", tail))
         }
         return elements
-    }
-
-    /// Text for SVG or HTML: serials hold `<`, `>`, `&`, `"` and `'`.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 
     /// Millimetres with two decimals, enough for a printer.

@@ -46,18 +46,6 @@ struct AnalyticsCountTests {
         }
     }
 
-    /// A small seeded generator, so that a failing mix can be run again.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Runs `rounds` random steps: orders of random size and GTIN to random
     /// participants, and documents of a random type over codes mostly fit for it (the
     /// sender's, in a status the type takes), now and then with a code that is not,
@@ -66,7 +54,7 @@ struct AnalyticsCountTests {
     @discardableResult
     private func randomMix(_ ledger: Ledger, seed: UInt64, rounds: Int) throws -> (refused: Int, accepted: Int, rejected: Int) {
         var tally = (refused: 0, accepted: 0, rejected: 0)
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(state: seed)
         let people = [ledger.producer, ledger.wholesaler, ledger.retailer]
         var codes: [String] = []
         let needs: [DocumentType: Set<CodeStatus>] = [
