@@ -450,18 +450,24 @@ def part_flood(args, server, results):
                   f"the flood: {flood['sent']} requests, {flood['429']} answered 429, {flood['5xx']} 5xx")
 
 
+def start_expecting_refusal(server):
+    """Starts `server` and returns its exit code once it stops, or None (and kills it)
+    when it is still running after 30 s, as a server that accepted its keys would be."""
+    server.start(wait=False)
+    try:
+        return server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        return None
+
+
 def part_key_file(args, server, results):
     log("part 4: a missing or different key file")
     server.terminate()
     moved = server.keys + ".away"
     os.rename(server.keys, moved)
     try:
-        server.start(wait=False)
-        try:
-            code = server.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            code = None
-            server.kill()
+        code = start_expecting_refusal(server)
         created = os.path.exists(server.keys)
         with open(os.path.join(server.data, "serve.log"), "rb") as log_file:
             tail = log_file.read()[-2000:].decode(errors="replace")
@@ -476,12 +482,7 @@ def part_key_file(args, server, results):
         other.start()
         other.terminate()
         shutil.copyfile(other.keys, server.keys)
-        server.start(wait=False)
-        try:
-            code = server.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            code = None
-            server.kill()
+        code = start_expecting_refusal(server)
         results.check(code not in (None, 0), f"serve with another store's key file refuses to start (exit {code})")
         os.remove(server.keys)
     finally:
