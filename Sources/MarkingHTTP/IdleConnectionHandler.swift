@@ -15,6 +15,9 @@ import NIOHTTPTypes
 /// taken a byte (the channel stays unwritable, so nothing more is written) for
 /// ``timeout``, the connection is closed and the download's buffers freed.
 ///
+/// Requests that ``WireCheckHandler`` answers before the codec never reach it; that
+/// handler reports them as ``ConnectionInUse``.
+///
 /// This is Hummingbird's `idleTimeout` (`HTTPConnectionStateHandler`), placed first
 /// among the added handlers instead of last: checks that ``PublicCheckHandler``
 /// answers in the pipeline never reach a handler behind it, so there a keep-alive
@@ -72,6 +75,15 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             reading = false
         }
         context.fireChannelRead(data)
+    }
+
+    /// Requests answered ahead of the codec (``WireCheckHandler``) are activity too.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ConnectionInUse else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        lastActive = context.eventLoop.now
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -77,7 +78,9 @@ public enum MarkingApplication {
     /// The application serving ``buildRouter(service:)`` on `host:port`. Run it with
     /// `runService()`, which stops gracefully on SIGINT and SIGTERM. Anonymous public
     /// checks that can be answered from memory, and `/health` outside a cluster, are
-    /// answered in the channel pipeline (``PublicCheckHandler``), the rest by the router.
+    /// answered in the channel pipeline: plain ones from the socket's bytes, ahead of the
+    /// HTTP codec (``WireCheckHandler``), the others after it (``PublicCheckHandler``);
+    /// the rest by the router.
     /// A connection idle for `idleTimeout` is closed (``IdleConnectionHandler``); past
     /// `maximumConnections` open at once, new ones are closed at once
     /// (``OpenConnections``). `checkReads` says where the pipeline reads a check's
@@ -89,14 +92,20 @@ public enum MarkingApplication {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let connections = OpenConnections(limit: maximumConnections, metrics: service.metrics)
+        // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
+        // never sees the checks answered in the pipeline.
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: connectionHandlers(service: service, idleTimeout: idleTimeout, connections: connections, checkReads: checkReads))
+        // With reads on the workers, checks cross threads in ``PublicCheckHandler``; the
+        // wire handler answers only what it can answer on the spot.
+        let answers = checkReads == .eventLoop ? PipelineAnswers(service: service, serverName: serverName) : nil
         return Application(
             router: buildRouter(service: service, pages: pages, sessions: sessions),
-            // Hummingbird's own `idleTimeout` stays off: its handler sits behind these and
-            // never sees the checks answered in the pipeline.
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: connectionHandlers(
-                        service: service, idleTimeout: idleTimeout, connections: connections, checkReads: checkReads))),
+            server: HTTPServerBuilder { responder in
+                let channel = HTTP1Channel(responder: responder, configuration: http1)
+                guard let answers else { return channel }
+                return WireCheckChannel(http1: channel, answers: answers)
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: onServerRunning,
             logger: logger)

@@ -36,19 +36,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// The route templates, as the metrics middleware labels them.
-    static let pathRoute = "/api/v1/codes/{code}"
-    static let queryRoute = "/api/v1/codes"
-    static let healthRoute = "/api/v1/health"
-    private static let pathPrefix = "/api/v1/codes/"
-
-    /// What a request this handler may answer asks for.
-    enum Ask: Equatable {
-        /// A public check of the code in `code` (percent-decoded), under `route`.
-        case check(code: [UInt8], route: String)
-        /// `GET /health` of a server outside a cluster.
-        case health
-    }
+    typealias Ask = PipelineAnswers.Ask
 
     /// A request waiting for its end before it is answered.
     private struct Held {
@@ -57,24 +45,14 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var started: ContinuousClock.Instant
     }
 
-    private let check: PublicCheck
-    private let serverName: String
+    private let answers: PipelineAnswers
     /// Where a check's record is read.
     private let reads: CheckReads
-    /// Whether `/health` is answered here: only outside a cluster, where it is one
-    /// read of the store (in a cluster it asks the log too, which may block).
-    private let answersHealth: Bool
-    /// The metrics of the routes this handler answers, status 200, resolved once.
-    private let checkRecorder: APIMetrics.RequestRecorder
-    private let queryRecorder: APIMetrics.RequestRecorder
-    private let healthRecorder: APIMetrics.RequestRecorder
     private var held: Held?
     /// Requests handed to the router whose answers have not been written in full.
     private var routed = 0
     private var clientIP = "unknown"
-    /// The per-address rate limit of the checks answered here, `nil` when unlimited.
-    private let rateLimit: PipelineRateLimit?
-    /// The client's key in ``rateLimit``'s limiter, made once per connection.
+    /// The client's key in the rate limit's limiter, made once per connection.
     private var clientKey: UInt64 = 0
     private var date = HTTPDate()
     /// The answer's head and body, kept between answers: once the socket has taken an
@@ -90,19 +68,13 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var waiting: [HTTPRequestPart] = []
 
     init(service: MarkingService, serverName: String, reads: CheckReads = .eventLoop) {
-        check = PublicCheck(service: service)
-        self.serverName = serverName
+        answers = PipelineAnswers(service: service, serverName: serverName)
         self.reads = reads
-        answersHealth = service.replication == nil
-        checkRecorder = service.metrics.recorder(method: "GET", route: Self.pathRoute, status: 200)
-        queryRecorder = service.metrics.recorder(method: "GET", route: Self.queryRoute, status: 200)
-        healthRecorder = service.metrics.recorder(method: "GET", route: Self.healthRoute, status: 200)
         // In the order the router's answers carry them (a test compares the bytes).
         headers = [
             .contentType: "application/json; charset=utf-8", .contentLength: "0", RegistrySequenceMiddleware.sequenceHeader: "0",
             .date: "", .server: serverName,
         ]
-        rateLimit = service.anonymousLimiter.map { PipelineRateLimit(limiter: $0, metrics: service.metrics, routes: [Self.pathRoute, Self.queryRoute]) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -116,7 +88,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func setClient(_ context: ChannelHandlerContext) {
         clientIP = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        clientKey = rateLimit?.limiter.key(clientIP) ?? 0
+        clientKey = answers.rateLimit?.limiter.key(clientIP) ?? 0
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -127,7 +99,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         switch part {
         case .head(let request):
-            if routed == 0, let ask = Self.ask(request, health: answersHealth) {
+            if routed == 0, let ask = answers.ask(request) {
                 held = Held(request: request, ask: ask, started: .now)
             } else {
                 route(context, .head(request))
@@ -187,45 +159,19 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// What `request` asks of this handler, `nil` when it is for the router.
-    static func ask(_ request: HTTPRequest, health: Bool) -> Ask? {
-        // A request that asks for a registry sequence goes to the router, which waits for it.
-        guard request.method == .get, let target = request.path, request.headerFields[RegistrySequenceMiddleware.minimumHeader] == nil
-        else { return nil }
-        if let connection = request.headerFields[.connection], connection.lowercased() != "keep-alive" { return nil }
-        let queryStart = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        let path = queryStart.map { target[..<$0] } ?? target[...]
-        if path == healthRoute { return health ? .health : nil }
-        // A token: the owner's fields need it resolved in the store, on the router.
-        guard request.headerFields[.authorization] == nil else { return nil }
-        if path.hasPrefix(pathPrefix) {
-            let segment = path.dropFirst(pathPrefix.count)
-            guard !segment.isEmpty, !segment.utf8.contains(UInt8(ascii: "/")) else { return nil }
-            return .check(code: PercentDecoding.bytes(segment), route: pathRoute)
-        }
-        if path == queryRoute, let queryStart {
-            let query = String(target[target.utf8.index(after: queryStart)...])
-            guard let code = PercentDecoding.queryValue("code", in: query), !code.isEmpty else { return nil }
-            return .check(code: code, route: queryRoute)
-        }
-        return nil
-    }
-
     /// Answers a held request when it can; `false` leaves it to the router.
     private func answer(_ context: ChannelHandlerContext, _ held: Held) -> Bool {
-        let service = check.service
         switch held.ask {
         case .health:
-            guard let applied = try? service.store.appliedSequenceInMemory() else { return false }
-            write(context, Health.write(Health(status: "ok", appliedSequence: applied), reusing: body.take()))
-            healthRecorder.record(since: held.started)
+            guard let body = answers.health(reusing: body.take(), started: held.started) else { return false }
+            write(context, body)
         case .check(let bytes, _):
-            guard let code = try? service.store.parser.parse(bytes: bytes) else { return false }
             if reads == .workers {
+                guard let code = try? answers.service.store.parser.parse(bytes: bytes) else { return false }
                 readOnWorkers(context, held, code)
                 return true
             }
-            guard let found = try? check.lookInMemory(code) else { return false }
+            guard let found = answers.lookInMemory(bytes) else { return false }
             if refused(context, held) { return true }
             answer(context, held, found)
         }
@@ -234,19 +180,17 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether the client's rate limit refused the held check (and answered it 429).
     private func refused(_ context: ChannelHandlerContext, _ held: Held) -> Bool {
-        guard let rateLimit, case .check(_, let route) = held.ask else { return false }
+        guard let rateLimit = answers.rateLimit, case .check(_, let route) = held.ask else { return false }
         return rateLimit.refuse(
-            self, context, request: held.request, route: route, key: clientKey, serverName: serverName, started: held.started)
+            self, context, request: held.request, route: route, key: clientKey, serverName: answers.serverName, started: held.started)
     }
 
     /// Writes the answer of a check, audits it and counts it.
     private func answer(_ context: ChannelHandlerContext, _ held: Held, _ found: PublicCheck.Found) {
-        let service = check.service
-        // Handed to the audit writer before the answer leaves: a client that reads the
-        // audit trail after its answer never races the line's hand-off.
-        service.audit.record(AuditTrail.Call(ip: clientIP, method: "GET", route: Self.auditRoute(held.request.path ?? ""), status: 200, count: nil))
-        write(context, PublicCheck.answer(found, catalog: service.store.catalog, reusing: body.take()) { _ in false })
-        if case .check(_, let route) = held.ask { (route == Self.pathRoute ? checkRecorder : queryRecorder).record(since: held.started) }
+        guard case .check(_, let route) = held.ask else { return }
+        write(
+            context,
+            answers.answer(found, route: route, target: held.request.path ?? "", clientIP: clientIP, started: held.started, reusing: body.take()))
     }
 
     /// Reads the check's record on the store workers and answers it back on the event
@@ -254,7 +198,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// the thread hop ``CheckReads/workers`` measures against reading on the loop.
     private func readOnWorkers(_ context: ChannelHandlerContext, _ held: Held, _ code: MarkingCode) {
         hopping = true
-        let service = check.service
+        let service = answers.service
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context, held: held), eventLoop: loop)
         service.workers.submit {
@@ -292,22 +236,25 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// the next answer.
     private func write(_ context: ChannelHandlerContext, _ body: ByteBuffer) {
         headers[.contentLength] = String(body.readableBytes)
-        headers[RegistrySequenceMiddleware.sequenceHeader] = String(check.service.store.appliedSequence)
+        headers[RegistrySequenceMiddleware.sequenceHeader] = String(answers.service.store.appliedSequence)
         headers[.date] = date.now()
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         self.body = body
     }
+}
 
-    /// The route as the audit middleware writes it (``AuditMiddleware``: the URI's path,
-    /// and its query when not empty): for a plain target the target itself, with no
-    /// new string; anything unusual goes through the same URI type.
-    static func auditRoute(_ target: String) -> String {
-        if !target.utf8.contains(UInt8(ascii: "#")), target.utf8.last != UInt8(ascii: "?") { return target }
-        let uri = URI(target)
-        var route = uri.path
-        if let query = uri.query, !query.isEmpty { route += "?" + query }
-        return route
+extension PipelineAnswers {
+    /// What `request` asks of ``PublicCheckHandler``, `nil` when it is for the router:
+    /// a `GET` without a token (the owner's fields need it resolved in the store) and
+    /// without a registry sequence to wait for (the router waits for it).
+    func ask(_ request: HTTPRequest) -> Ask? {
+        guard request.method == .get, let target = request.path, request.headerFields[RegistrySequenceMiddleware.minimumHeader] == nil
+        else { return nil }
+        if let connection = request.headerFields[.connection], connection.lowercased() != "keep-alive" { return nil }
+        guard let ask = ask(target: target) else { return nil }
+        if ask != .health, request.headerFields[.authorization] != nil { return nil }
+        return ask
     }
 }
