@@ -8,7 +8,10 @@ import NIOHTTPTypes
 /// Answers anonymous public checks (`GET /api/v1/codes/{code}`, `GET /api/v1/codes?code=`)
 /// and, outside a cluster, `GET /api/v1/health` in the channel pipeline, on the event
 /// loop that read them, when everything the answer needs is in memory; everything
-/// else goes on to the router unchanged.
+/// else goes on to the router unchanged. It sees what ``WireCheckHandler`` (ahead of
+/// the codec) left to the codec: checks on a connection that has sent a request the
+/// wire handler could not answer, and every check when reads are on the workers.
+/// Both stages answer through ``PipelineAnswers``.
 ///
 /// Through the router a check crosses Hummingbird's async request and response
 /// streams, a task, the route trie and three middlewares: on a 2-core machine that
