@@ -43,7 +43,9 @@ struct PipelineAnswers: Sendable {
         checkRecorder = service.metrics.recorder(method: "GET", route: Self.pathRoute, status: 200)
         queryRecorder = service.metrics.recorder(method: "GET", route: Self.queryRoute, status: 200)
         healthRecorder = service.metrics.recorder(method: "GET", route: Self.healthRoute, status: 200)
-        rateLimit = service.anonymousLimiter.map { PipelineRateLimit(limiter: $0, metrics: service.metrics, routes: [Self.pathRoute, Self.queryRoute]) }
+        rateLimit = service.anonymousLimiter.map {
+            PipelineRateLimit(limiter: $0, metrics: service.metrics, routes: [Self.pathRoute, Self.queryRoute, Self.healthRoute])
+        }
     }
 
     var service: MarkingService { check.service }
@@ -67,9 +69,14 @@ struct PipelineAnswers: Sendable {
         return nil
     }
 
-    /// `/health`'s answer when the applied sequence is in memory, `nil` otherwise.
-    func health(reusing buffer: consuming ByteBuffer?, started: ContinuousClock.Instant) -> ByteBuffer? {
-        guard let applied = try? service.store.appliedSequenceInMemory() else { return nil }
+    /// The registry's applied sequence when it can be read from memory, `nil` when it
+    /// would need the disk (then `/health` is the router's).
+    func appliedSequenceInMemory() -> UInt64? {
+        (try? service.store.appliedSequenceInMemory()) ?? nil
+    }
+
+    /// `/health`'s answer at `applied`, counted in the route's metrics.
+    func health(applied: UInt64, reusing buffer: consuming ByteBuffer?, started: ContinuousClock.Instant) -> ByteBuffer {
         let body = Health.write(Health(status: "ok", appliedSequence: applied), reusing: buffer)
         healthRecorder.record(since: started)
         return body

@@ -166,8 +166,9 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func answer(_ context: ChannelHandlerContext, _ held: Held) -> Bool {
         switch held.ask {
         case .health:
-            guard let body = answers.health(reusing: body.take(), started: held.started) else { return false }
-            write(context, body)
+            guard let applied = answers.appliedSequenceInMemory() else { return false }
+            if refused(context, held) { return true }
+            write(context, answers.health(applied: applied, reusing: body.take(), started: held.started))
         case .check(let bytes, _):
             if reads == .workers {
                 guard let code = try? answers.service.store.parser.parse(bytes: bytes) else { return false }
@@ -181,9 +182,10 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
-    /// Whether the client's rate limit refused the held check (and answered it 429).
+    /// Whether the client's rate limit refused the held request (and answered it 429).
     private func refused(_ context: ChannelHandlerContext, _ held: Held) -> Bool {
-        guard let rateLimit = answers.rateLimit, case .check(_, let route) = held.ask else { return false }
+        guard let rateLimit = answers.rateLimit else { return false }
+        let route = if case .check(_, let route) = held.ask { route } else { PipelineAnswers.healthRoute }
         return rateLimit.refuse(
             self, context, request: held.request, route: route, key: clientKey, serverName: answers.serverName, started: held.started)
     }
@@ -233,6 +235,9 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
             readHeld = false
             context.read()
         }
+        // Outside a socket read: Hummingbird's request stream takes what was handed on
+        // only at the end of a read.
+        context.fireChannelReadComplete()
     }
 
     /// Writes `body` as a `200` JSON answer with the router's headers, and keeps it for
@@ -256,8 +261,8 @@ extension PipelineAnswers {
         guard request.method == .get, let target = request.path, request.headerFields[RegistrySequenceMiddleware.minimumHeader] == nil
         else { return nil }
         if let connection = request.headerFields[.connection], connection.lowercased() != "keep-alive" { return nil }
-        guard let ask = ask(target: target) else { return nil }
-        if ask != .health, request.headerFields[.authorization] != nil { return nil }
-        return ask
+        // A token: the owner's fields need it resolved, and its own rate limit charged.
+        guard request.headerFields[.authorization] == nil else { return nil }
+        return ask(target: target)
     }
 }

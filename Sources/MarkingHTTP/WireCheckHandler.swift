@@ -22,19 +22,33 @@ import NIOCore
 /// not charged here: the router charges it and answers `429`.
 ///
 /// Like ``PublicCheckHandler`` it holds the connection's reads while the socket does
-/// not take what it writes, and it tells ``IdleConnectionHandler`` (which never sees
-/// these requests) that the connection is in use, at most once a second.
+/// not take what it writes, and writes at most ``outputLimit`` bytes of answers before
+/// looking again; it tells ``IdleConnectionHandler`` (which never sees these requests)
+/// that the connection is in use, at most once a second and whenever a check goes to
+/// the workers. While a check is on the workers, the end of input and the server's
+/// shutdown notice wait for its answer; after the notice every request goes to the
+/// codec, whose handlers close the connection once their answers are out.
 final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
 
-    private let answers: PipelineAnswers
-    /// Bytes read and not yet answered or passed on: the start of a request.
-    private var unread: ByteBuffer?
+    /// Answers written before the handler looks at the socket's writability again, and
+    /// the largest output buffer kept for the next read.
+    static let outputLimit = 64 << 10
+
+    let answers: PipelineAnswers
+    /// Bytes read and not yet answered or passed on: the start of a request, or the
+    /// requests behind a check on the workers.
+    var unread: ByteBuffer?
     /// Whether the connection's bytes now all go to the codec.
-    private var passing = false
+    var passing = false
+    /// Whether the channel has gone inactive.
+    var closed = false
+    /// Whether a socket read is being handled (NIO sends `channelReadComplete` after
+    /// it); bytes passed on at any other time need one of their own.
+    private var inRead = false
     private var clientIP = "unknown"
     private var clientKey: UInt64 = 0
     private var date = HTTPDate()
@@ -44,11 +58,13 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var body: ByteBuffer?
     /// A read asked for while the channel was unwritable or a check was on the
     /// workers, issued once it drains or the check is answered.
-    private var readHeld = false
+    var readHeld = false
     /// The check being read on the store workers; the bytes after it wait in `unread`.
-    private var hop: PendingCheck?
-    /// The end of input arrived while `hop` was out.
-    private var inputClosed = false
+    var hop: PendingCheck?
+    /// What the workers found for `hop`, answered by the next ``process(_:)``.
+    var arrived: (pending: PendingCheck, found: PublicCheck.Found?)?
+    /// End of input and shutdown notices that came while `hop` was out.
+    var heldEvents: [Any] = []
     private var lastNotice = NIODeadline.uptimeNanoseconds(0)
 
     init(answers: PipelineAnswers) {
@@ -80,18 +96,25 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
             buffer = held
         }
         unread = buffer
-        if hop == nil { process(context) }
+        inRead = true
+        defer { inRead = false }
+        process(context)
     }
 
     /// Answers the complete plain requests in ``unread`` until one needs a read from
-    /// disk (then waits for it), the codec (then passes the rest on), or more bytes.
-    private func process(_ context: ChannelHandlerContext) {
-        guard var buffer = unread.take() else { return }
+    /// disk (then waits for it), the codec (then passes the rest on), more bytes, or the
+    /// socket to take what was written.
+    func process(_ context: ChannelHandlerContext) {
+        guard hop == nil, !passing, !closed, var buffer = unread.take() else { return }
         var output = out.take() ?? context.channel.allocator.buffer(capacity: 2048)
         output.clear()
-        var answered = false
         var forCodec = false
         scanning: while buffer.readableBytes > 0 {
+            if output.readableBytes >= Self.outputLimit {
+                flush(context, output)
+                output = context.channel.allocator.buffer(capacity: 2048)
+                guard context.channel.isWritable else { break }
+            }
             let scan = PlainRequest.scan(buffer)
             guard case .plain(let request) = scan else {
                 forCodec = scan == .notPlain
@@ -100,7 +123,6 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch respond(to: request, in: buffer, into: &output) {
             case .answered:
                 buffer.moveReaderIndex(forwardBy: request.length)
-                answered = true
             case .router:
                 forCodec = true
                 break scanning
@@ -109,11 +131,8 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 break scanning
             }
         }
-        if answered {
-            noticeActivity(context)
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(output)), promise: nil)
-        }
-        out = output
+        if output.readableBytes > 0 { flush(context, output) }
+        out = output.capacity <= Self.outputLimit ? output : nil
         // After the answers before it: whatever the codec's path answers comes later.
         if forCodec {
             pass(context, buffer)
@@ -122,34 +141,22 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Hands `buffer` and every byte after it to the HTTP codec.
-    private func pass(_ context: ChannelHandlerContext, _ buffer: ByteBuffer) {
+    private func flush(_ context: ChannelHandlerContext, _ output: ByteBuffer) {
+        noticeActivity(context)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(output)), promise: nil)
+    }
+
+    /// Hands `buffer` and every byte after it to the HTTP codec, for good.
+    func pass(_ context: ChannelHandlerContext, _ buffer: ByteBuffer?) {
         passing = true
+        guard let buffer else { return }
         context.fireChannelRead(wrapInboundOut(buffer))
+        // Hummingbird's request stream takes what was read at the end of a read.
+        if !inRead { context.fireChannelReadComplete() }
         if readHeld {
             readHeld = false
             context.read()
         }
-    }
-
-    /// Bytes of a request cut short by the end of input go on to the codec, which
-    /// answers or reports them as it would have; after the answer being read, if any.
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard case .inputClosed? = event as? ChannelEvent, !passing else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        if hop != nil {
-            inputClosed = true
-            return
-        }
-        if let unread = unread.take() { pass(context, unread) }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if !passing, hop == nil, let unread = unread.take() { pass(context, unread) }
-        context.fireChannelInactive()
     }
 
     /// What became of one plain request.
@@ -161,91 +168,38 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case fromDisk(PendingCheck)
     }
 
-    /// A check being read on the store workers.
-    struct PendingCheck: Sendable {
-        var code: MarkingCode
-        var route: String
-        var target: String
-        var started: ContinuousClock.Instant
-    }
-
-    /// Writes the answer to `request` into `output` when it can be answered from memory.
+    /// Writes the answer to `request` into `output` when it can be answered from memory
+    /// (or the workers' read of it has arrived).
     private func respond(to request: PlainRequest, in buffer: ByteBuffer, into output: inout ByteBuffer) -> Outcome {
+        if let (pending, found) = arrived.take() {
+            guard let found, charged() else { return .router }
+            write(answers.answer(found, route: pending.route, target: pending.target, clientIP: clientIP, started: pending.started, reusing: body.take()), to: &output)
+            return .answered
+        }
         let started = ContinuousClock.now
         let target = buffer.getString(at: buffer.readerIndex + request.target.lowerBound, length: request.target.count) ?? ""
         switch answers.ask(target: target) {
         case .health:
-            guard let health = answers.health(reusing: body.take(), started: started) else { return .router }
-            write(health, to: &output)
+            guard let applied = answers.appliedSequenceInMemory(), charged() else { return .router }
+            write(answers.health(applied: applied, reusing: body.take(), started: started), to: &output)
         case .check(let bytes, let route):
             guard let code = try? answers.service.store.parser.parse(bytes: bytes) else { return .router }
             guard let found = try? answers.check.lookInMemory(code) else {
                 return .fromDisk(PendingCheck(code: code, route: route, target: target, started: started))
             }
-            guard answer(found, route: route, target: target, started: started, into: &output) else { return .router }
+            guard charged() else { return .router }
+            write(answers.answer(found, route: route, target: target, clientIP: clientIP, started: started, reusing: body.take()), to: &output)
         case nil:
             return .router
         }
         return .answered
     }
 
-    /// Writes a found check's answer, unless the client is past its rate limit (then
-    /// `false`: the router charges and answers it).
-    private func answer(_ found: PublicCheck.Found, route: String, target: String, started: ContinuousClock.Instant, into output: inout ByteBuffer) -> Bool {
-        if let rateLimit = answers.rateLimit, rateLimit.limiter.take(clientKey) != nil { return false }
-        write(answers.answer(found, route: route, target: target, clientIP: clientIP, started: started, reusing: body.take()), to: &output)
-        return true
-    }
-
-    /// Reads a check's record on the store workers, holding the connection's later
-    /// bytes (and its reads) until the answer is written back on the event loop.
-    private func readOnWorkers(_ context: ChannelHandlerContext, _ pending: PendingCheck) {
-        hop = pending
-        let service = answers.service
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        service.workers.submit {
-            var found = try? PublicCheck.lookUp(pending.code, service: service)
-            if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
-            let result = found
-            loop.execute {
-                let (handler, context) = bound.value
-                handler.hopped(context, result)
-            }
-        }
-    }
-
-    /// The end of ``readOnWorkers(_:_:)``: the answer, then the bytes that waited.
-    private func hopped(_ context: ChannelHandlerContext, _ found: PublicCheck.Found?) {
-        guard let pending = hop.take(), var buffer = unread.take() else { return }
-        var output = out.take() ?? context.channel.allocator.buffer(capacity: 2048)
-        output.clear()
-        guard let found, let length = PlainRequest.scan(buffer).length,
-              answer(found, route: pending.route, target: pending.target, started: pending.started, into: &output)
-        else {
-            out = output
-            pass(context, buffer)
-            return finishInput(context)
-        }
-        noticeActivity(context)
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(output)), promise: nil)
-        out = output
-        buffer.moveReaderIndex(forwardBy: length)
-        if buffer.readableBytes > 0 { unread = buffer }
-        process(context)
-        if hop == nil, readHeld, context.channel.isWritable {
-            readHeld = false
-            context.read()
-        }
-        finishInput(context)
-    }
-
-    /// The end of input that came while a check was on the workers, once nothing waits.
-    private func finishInput(_ context: ChannelHandlerContext) {
-        guard inputClosed, hop == nil else { return }
-        inputClosed = false
-        if !passing, let unread = unread.take() { pass(context, unread) }
-        context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+    /// Takes the request from the client's rate limit: `false` when the client is past
+    /// it (the limiter takes nothing then; the router charges and answers it).
+    private func charged() -> Bool {
+        guard let limiter = answers.rateLimit?.limiter else { return true }
+        return limiter.take(clientKey) == nil
     }
 
     /// The `200` answer with `body`, head as the router writes it (a test compares the
@@ -267,11 +221,12 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.body = body
     }
 
-    /// Tells the idle timer the connection is in use, at most once a second.
-    private func noticeActivity(_ context: ChannelHandlerContext) {
-        let now = context.eventLoop.now
-        guard now - lastNotice >= .seconds(1) else { return }
-        lastNotice = now
+    /// Tells the idle timer the connection is in use: at most once a second, unless
+    /// `now` (a check going to the workers, with no answer written for a while).
+    func noticeActivity(_ context: ChannelHandlerContext, now: Bool = false) {
+        let time = context.eventLoop.now
+        guard now || time - lastNotice >= .seconds(1) else { return }
+        lastNotice = time
         context.fireUserInboundEventTriggered(ConnectionInUse())
     }
 
@@ -284,9 +239,12 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, readHeld, hop == nil {
-            readHeld = false
-            context.read()
+        if context.channel.isWritable, hop == nil, !passing {
+            process(context)
+            if readHeld, hop == nil {
+                readHeld = false
+                context.read()
+            }
         }
         context.fireChannelWritabilityChanged()
     }

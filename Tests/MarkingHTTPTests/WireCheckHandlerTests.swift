@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import MarkingCore
 @testable import MarkingHTTP
@@ -147,6 +148,59 @@ struct WireCheckHandlerTests {
         #expect(answers(text).map(\.body) == (try codes.map { try PublicCheckTests().reference($0, service: service, caller: nil) }))
         #expect(try await channel.readInbound(as: ByteBuffer.self) == nil, "nothing for the codec")
         _ = try await channel.finish()
+    }
+
+    @Test("Over a real connection a packed code's check, read on the workers and left to the router, gets the router's answer, and the connection goes on")
+    func packedCodeOverTheWire() async throws {
+        let temporary = try TemporaryService()
+        let service = temporary.service
+        defer { temporary.close() }
+        let live = MarkingApplication.buildApplication(service: service, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        let routed = Application(
+            router: MarkingApplication.buildRouter(service: service),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: MarkingApplication.serverName))
+        try await live.test(.live) { client in
+            let (producer, _, codes) = try await introducedCodes(client, count: 2)
+            let packed = try await submitText(
+                client, token: producer.token, query: "type=AGGREGATION&number=A-1&package=\(TestSupport.sscc(7))", codes: codes)
+            #expect(try await finished(client, token: producer.token, id: packed["id"] as? Int ?? 0)["state"] as? String == "CHECKED_OK")
+            let port = try #require(client.port)
+            try await routed.test(.live) { routedClient in
+                let target = "/api/v1/codes/\(percentEncoded(codes[0]))"
+                service.audit.writePending()
+                let fromWire = try await rawExchange(port: port, target)
+                let fromRouter = try await rawExchange(port: try #require(routedClient.port), target)
+                #expect(fromWire.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(fromWire)")
+                #expect(fromWire.contains(#""packages""#), "the router's full answer")
+                #expect(withoutDate(fromWire) == withoutDate(fromRouter))
+            }
+        }
+    }
+
+    @Test("Pipelined requests answer in writes of about outputLimit bytes, every one of them, in order")
+    func outputInLimitedWrites() async throws {
+        try await TestServer.run { _, service in
+            let channel = try channel(service)
+            let count = WireCheckHandler.outputLimit / 100
+            try channel.writeInbound(ByteBuffer(string: String(repeating: get("/api/v1/health"), count: count)))
+            let written = try writes(channel)
+            #expect(written.count > 1)
+            #expect(written.allSatisfy { $0.utf8.count < WireCheckHandler.outputLimit + 1024 })
+            #expect(answers(written.joined()).count == count)
+            _ = try channel.finish()
+        }
+    }
+
+    @Test("/health is charged to the client's rate limit as the router charges it; past it, it is left to the router")
+    func healthIsCharged() async throws {
+        try await TestServer.run(limits: RateLimits(anonymous: .init(perSecond: 0.01, burst: 1), token: nil)) { _, service in
+            let channel = try channel(service)
+            let health = get("/api/v1/health")
+            try channel.writeInbound(ByteBuffer(string: health + health))
+            #expect(answers(try writes(channel).joined()).count == 1)
+            #expect(try passed(channel) == health)
+            _ = try channel.finish()
+        }
     }
 
     @Test("A client past its rate limit is left to the router, which charges and answers it; the handler does not charge it")

@@ -1,0 +1,81 @@
+import MarkingCore
+import NIOCore
+
+/// The checks ``WireCheckHandler`` reads on the store workers, and the connection's
+/// events that wait for them.
+extension WireCheckHandler {
+    /// A check being read on the store workers.
+    struct PendingCheck: Sendable {
+        var code: MarkingCode
+        var route: String
+        var target: String
+        var started: ContinuousClock.Instant
+    }
+
+    /// Reads a check's record on the store workers, holding the connection's later
+    /// bytes (and its reads) until the answer is written back on the event loop.
+    func readOnWorkers(_ context: ChannelHandlerContext, _ pending: PendingCheck) {
+        hop = pending
+        noticeActivity(context, now: true)
+        let service = answers.service
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        service.workers.submit {
+            var found = try? PublicCheck.lookUp(pending.code, service: service)
+            // A packed code's answer lists its packages: the router's.
+            if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
+            let result = found
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.hopped(context, result)
+            }
+        }
+    }
+
+    /// The end of ``readOnWorkers(_:_:)``: the answer (or the router's turn), the bytes
+    /// that waited, then the events that did.
+    private func hopped(_ context: ChannelHandlerContext, _ found: PublicCheck.Found?) {
+        guard let pending = hop.take() else { return }
+        guard !closed else {
+            unread = nil
+            return
+        }
+        arrived = (pending, found)
+        process(context)
+        arrived = nil
+        if hop == nil, readHeld, context.channel.isWritable {
+            readHeld = false
+            context.read()
+        }
+        while hop == nil, !heldEvents.isEmpty {
+            handle(context, heldEvents.removeFirst())
+        }
+    }
+
+    /// The end of input, or the server's notice that it is shutting down: waits while
+    /// a check is on the workers; then the bytes not answered go to the codec (which
+    /// answers or reports a request cut short as it would have) and so does the event.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        let waits = (event as? ChannelEvent) == .inputClosed || event is ChannelShouldQuiesceEvent
+        guard waits, !passing else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if hop != nil {
+            heldEvents.append(event)
+        } else {
+            handle(context, event)
+        }
+    }
+
+    private func handle(_ context: ChannelHandlerContext, _ event: Any) {
+        if !passing { pass(context, unread.take()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        if hop == nil, !passing { pass(context, unread.take()) }
+        context.fireChannelInactive()
+    }
+}
