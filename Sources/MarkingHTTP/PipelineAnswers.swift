@@ -50,6 +50,18 @@ struct PipelineAnswers: Sendable {
 
     var service: MarkingService { check.service }
 
+    /// Who a connection's requests come from: the address its audit lines name, and
+    /// that address's key in the rate limit, made once per connection.
+    struct Client {
+        var ip = "unknown"
+        var key: UInt64 = 0
+    }
+
+    func client(of channel: any Channel) -> Client {
+        let ip = channel.remoteAddress?.ipAddress ?? "unknown"
+        return Client(ip: ip, key: rateLimit?.limiter.key(ip) ?? 0)
+    }
+
     /// What an anonymous `GET` of `target` (path and query, as sent) asks of the
     /// pipeline, `nil` when it is for the router.
     func ask(target: String) -> Ask? {

@@ -54,9 +54,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var held: Held?
     /// Requests handed to the router whose answers have not been written in full.
     private var routed = 0
-    private var clientIP = "unknown"
-    /// The client's key in the rate limit's limiter, made once per connection.
-    private var clientKey: UInt64 = 0
+    private var client = PipelineAnswers.Client()
     private var date = HTTPDate()
     /// The answer's head and body, kept between answers: once the socket has taken an
     /// answer, nothing else holds them, and the next is written into the same memory.
@@ -90,8 +88,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func setClient(_ context: ChannelHandlerContext) {
-        clientIP = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        clientKey = answers.rateLimit?.limiter.key(clientIP) ?? 0
+        client = answers.client(of: context.channel)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -187,7 +184,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let rateLimit = answers.rateLimit else { return false }
         let route = if case .check(_, let route) = held.ask { route } else { PipelineAnswers.healthRoute }
         return rateLimit.refuse(
-            self, context, request: held.request, route: route, key: clientKey, serverName: answers.serverName, started: held.started)
+            self, context, request: held.request, route: route, key: client.key, serverName: answers.serverName, started: held.started)
     }
 
     /// Writes the answer of a check, audits it and counts it.
@@ -195,7 +192,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard case .check(_, let route) = held.ask else { return }
         write(
             context,
-            answers.answer(found, route: route, target: held.request.path ?? "", clientIP: clientIP, started: held.started, reusing: body.take()))
+            answers.answer(found, route: route, target: held.request.path ?? "", clientIP: client.ip, started: held.started, reusing: body.take()))
     }
 
     /// Reads the check's record on the store workers and answers it back on the event

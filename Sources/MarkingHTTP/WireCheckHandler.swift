@@ -49,8 +49,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether a socket read is being handled (NIO sends `channelReadComplete` after
     /// it); bytes passed on at any other time need one of their own.
     private var inRead = false
-    private var clientIP = "unknown"
-    private var clientKey: UInt64 = 0
+    private var client = PipelineAnswers.Client()
     private var date = HTTPDate()
     /// The answers of one read, and an answer's body, kept between reads: once the
     /// socket has taken them nothing else holds them, and their memory is written again.
@@ -81,8 +80,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func setClient(_ context: ChannelHandlerContext) {
-        clientIP = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        clientKey = answers.rateLimit?.limiter.key(clientIP) ?? 0
+        client = answers.client(of: context.channel)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -173,7 +171,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func respond(to request: PlainRequest, in buffer: ByteBuffer, into output: inout ByteBuffer) -> Outcome {
         if let (pending, found) = arrived.take() {
             guard let found, charged() else { return .router }
-            write(answers.answer(found, route: pending.route, target: pending.target, clientIP: clientIP, started: pending.started, reusing: body.take()), to: &output)
+            write(answers.answer(found, route: pending.route, target: pending.target, clientIP: client.ip, started: pending.started, reusing: body.take()), to: &output)
             return .answered
         }
         let started = ContinuousClock.now
@@ -188,7 +186,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return .fromDisk(PendingCheck(code: code, route: route, target: target, started: started))
             }
             guard charged() else { return .router }
-            write(answers.answer(found, route: route, target: target, clientIP: clientIP, started: started, reusing: body.take()), to: &output)
+            write(answers.answer(found, route: route, target: target, clientIP: client.ip, started: started, reusing: body.take()), to: &output)
         case nil:
             return .router
         }
@@ -199,7 +197,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// it (the limiter takes nothing then; the router charges and answers it).
     private func charged() -> Bool {
         guard let limiter = answers.rateLimit?.limiter else { return true }
-        return limiter.take(clientKey) == nil
+        return limiter.take(client.key) == nil
     }
 
     /// The `200` answer with `body`, head as the router writes it (a test compares the

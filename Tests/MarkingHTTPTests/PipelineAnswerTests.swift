@@ -19,14 +19,7 @@ import Glibc
 struct PipelineAnswerTests {
     @Test("Checks by path and by query, an unknown code and /health: same status line, headers in the same order and body as the router's; only the Date and the sequence's value may differ")
     func sameBytesAsTheRouter() async throws {
-        let temporary = try TemporaryService()
-        let service = temporary.service
-        defer { temporary.close() }
-        let piped = MarkingApplication.buildApplication(service: service, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        let routed = Application(
-            router: MarkingApplication.buildRouter(service: service),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: MarkingApplication.serverName))
-        try await piped.test(.live) { pipedClient in
+        try await withServerAndRouter { pipedClient, routedClient, service in
             let (_, codes) = try await PublicCheckHandlerTests().codes(pipedClient, count: 2)
             let unknownSerial = String(codes[0].dropFirst(18).prefix(while: { $0 != "\u{1D}" }).reversed())
             let unknown = "01" + codes[0].dropFirst(2).prefix(16) + unknownSerial
@@ -34,18 +27,16 @@ struct PipelineAnswerTests {
                 "/api/v1/codes/\(percentEncoded(codes[0]))", "/api/v1/codes?code=\(percentEncoded(codes[1]))",
                 "/api/v1/codes/\(percentEncoded(unknown))", "/api/v1/health", "/api/v1/health?verbose=1",
             ]
-            try await routed.test(.live) { routedClient in
-                let pipedPort = try #require(pipedClient.port), routedPort = try #require(routedClient.port)
-                for target in targets {
-                    // Audit lines still queued would change the applied sequence that
-                    // /health shows between the two answers.
-                    service.audit.writePending()
-                    let fromPipeline = try await rawExchange(port: pipedPort, target)
-                    let fromRouter = try await rawExchange(port: routedPort, target)
-                    #expect(fromPipeline.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(target): \(fromPipeline)")
-                    #expect(withoutDate(fromPipeline) == withoutDate(fromRouter), "\(target)")
-                    #expect(fromPipeline.contains("\r\nDate: ") && fromRouter.contains("\r\nDate: "), "\(target)")
-                }
+            let pipedPort = try #require(pipedClient.port), routedPort = try #require(routedClient.port)
+            for target in targets {
+                // Audit lines still queued would change the applied sequence that
+                // /health shows between the two answers.
+                service.audit.writePending()
+                let fromPipeline = try await rawExchange(port: pipedPort, target)
+                let fromRouter = try await rawExchange(port: routedPort, target)
+                #expect(fromPipeline.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(target): \(fromPipeline)")
+                #expect(withoutDate(fromPipeline) == withoutDate(fromRouter), "\(target)")
+                #expect(fromPipeline.contains("\r\nDate: ") && fromRouter.contains("\r\nDate: "), "\(target)")
             }
         }
     }
@@ -114,6 +105,23 @@ struct PipelineAnswerTests {
             #expect(limiter.take(limiter.key("unknown")) == nil, "the router's middleware must find the client's one token still there")
             _ = try await channel.finish()
         }
+    }
+}
+
+/// Runs `body` with a live server as `serve` builds it and a live router-only server
+/// (no pipeline stages) on one temporary service, for comparing their answers.
+func withServerAndRouter(
+    _ body: @Sendable (_ server: any TestClientProtocol, _ router: any TestClientProtocol, MarkingService) async throws -> Void
+) async throws {
+    let temporary = try TemporaryService()
+    let service = temporary.service
+    defer { temporary.close() }
+    let server = MarkingApplication.buildApplication(service: service, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+    let router = Application(
+        router: MarkingApplication.buildRouter(service: service),
+        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: MarkingApplication.serverName))
+    try await server.test(.live) { serverClient in
+        try await router.test(.live) { routerClient in try await body(serverClient, routerClient, service) }
     }
 }
 

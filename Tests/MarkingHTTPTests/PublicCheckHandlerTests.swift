@@ -91,20 +91,26 @@ struct PublicCheckHandlerTests {
     @Test("A client that sends checks and does not read the answers is not read from until the socket drains")
     func unreadAnswersHoldReads() async throws {
         try await TestServer.run { _, service in
-            let reads = ReadCounter()
-            let channel = EmbeddedChannel()
-            try channel.pipeline.syncOperations.addHandlers(reads, PublicCheckHandler(service: service, serverName: "marking-server"))
-            channel.read()
-            #expect(reads.count == 1)
-            channel.isWritable = false
-            channel.pipeline.fireChannelWritabilityChanged()
-            channel.read()
-            channel.read()
-            #expect(reads.count == 1, "no read while the answers are not taken")
-            channel.isWritable = true
-            channel.pipeline.fireChannelWritabilityChanged()
-            #expect(reads.count == 2, "one read once they are")
+            try expectReadsHeldWhileUnwritable(PublicCheckHandler(service: service, serverName: "marking-server"))
         }
+    }
+
+    /// A pipeline stage that answers requests itself must not read more while the
+    /// socket does not take its answers, and must read again once it does.
+    func expectReadsHeldWhileUnwritable(_ handler: any ChannelHandler) throws {
+        let reads = ReadCounter()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers(reads, handler)
+        channel.read()
+        #expect(reads.count == 1)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.read()
+        channel.read()
+        #expect(reads.count == 1, "no read while the answers are not taken")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(reads.count == 2, "one read once they are")
     }
 
     @Test("Over a real connection the answers, the audit trail and the metrics are those of the router")

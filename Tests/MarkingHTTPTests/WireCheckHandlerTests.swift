@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import HummingbirdTesting
 import MarkingCore
 @testable import MarkingHTTP
@@ -152,28 +151,18 @@ struct WireCheckHandlerTests {
 
     @Test("Over a real connection a packed code's check, read on the workers and left to the router, gets the router's answer, and the connection goes on")
     func packedCodeOverTheWire() async throws {
-        let temporary = try TemporaryService()
-        let service = temporary.service
-        defer { temporary.close() }
-        let live = MarkingApplication.buildApplication(service: service, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        let routed = Application(
-            router: MarkingApplication.buildRouter(service: service),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: MarkingApplication.serverName))
-        try await live.test(.live) { client in
+        try await withServerAndRouter { client, routedClient, service in
             let (producer, _, codes) = try await introducedCodes(client, count: 2)
             let packed = try await submitText(
                 client, token: producer.token, query: "type=AGGREGATION&number=A-1&package=\(TestSupport.sscc(7))", codes: codes)
             #expect(try await finished(client, token: producer.token, id: packed["id"] as? Int ?? 0)["state"] as? String == "CHECKED_OK")
-            let port = try #require(client.port)
-            try await routed.test(.live) { routedClient in
-                let target = "/api/v1/codes/\(percentEncoded(codes[0]))"
-                service.audit.writePending()
-                let fromWire = try await rawExchange(port: port, target)
-                let fromRouter = try await rawExchange(port: try #require(routedClient.port), target)
-                #expect(fromWire.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(fromWire)")
-                #expect(fromWire.contains(#""packages""#), "the router's full answer")
-                #expect(withoutDate(fromWire) == withoutDate(fromRouter))
-            }
+            let target = "/api/v1/codes/\(percentEncoded(codes[0]))"
+            service.audit.writePending()
+            let fromWire = try await rawExchange(port: try #require(client.port), target)
+            let fromRouter = try await rawExchange(port: try #require(routedClient.port), target)
+            #expect(fromWire.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(fromWire)")
+            #expect(fromWire.contains(#""packages""#), "the router's full answer")
+            #expect(withoutDate(fromWire) == withoutDate(fromRouter))
         }
     }
 
@@ -221,18 +210,8 @@ struct WireCheckHandlerTests {
     @Test("A client that sends checks and does not read the answers is not read from until the socket drains")
     func unreadAnswersHoldReads() async throws {
         try await TestServer.run { _, service in
-            let reads = ReadCounter()
-            let channel = EmbeddedChannel()
-            try channel.pipeline.syncOperations.addHandlers(reads, WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
-            channel.read()
-            #expect(reads.count == 1)
-            channel.isWritable = false
-            channel.pipeline.fireChannelWritabilityChanged()
-            channel.read()
-            #expect(reads.count == 1, "no read while the answers are not taken")
-            channel.isWritable = true
-            channel.pipeline.fireChannelWritabilityChanged()
-            #expect(reads.count == 2, "one read once they are")
+            try PublicCheckHandlerTests().expectReadsHeldWhileUnwritable(
+                WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
         }
     }
 
