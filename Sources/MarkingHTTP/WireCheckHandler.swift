@@ -19,7 +19,8 @@ import NIOCore
 /// rate limit) goes on to the codec with every byte after it, and from then on the
 /// connection's bytes all take the codec's path: answers stay in request order without
 /// this handler ever having to know when the router's answer ends. A refused check is
-/// not charged here: the router charges it and answers `429`.
+/// not charged here (the limiter takes nothing when it refuses): the stage behind the
+/// codec answers it `429`, as the router would.
 ///
 /// Like ``PublicCheckHandler`` it holds the connection's reads while the socket does
 /// not take what it writes, and writes at most ``outputLimit`` bytes of answers before
