@@ -144,6 +144,15 @@ let package = Package(
         ),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode"]),
         .testTarget(
+            name: "LoadClientTests",
+            dependencies: [
+                "LoadClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "WebAppTests",
             dependencies: [
                 "WebApp", "MarkingHTTP", "Emitter", "MarkingCore", "TestSupport", "Texts",

@@ -107,7 +107,10 @@ struct ClusterRun {
 
     private func emission(on server: ServerUnderTest, options: [String], cpu: PhaseCPU) async throws -> ([String: Any], PhaseCPU.Cores) {
         let session = try await APISession.open(server, group: group)
-        let context = LoadContext(command: try httpCommand("emission", options), server: server, group: group, session: session, scratch: try server.scratchFolder())
+        // Emission has no checks to keep apart from its downloads: one group for both.
+        let context = LoadContext(
+            command: try httpCommand("emission", options), server: server, group: group, bulkGroup: group, session: session,
+            scratch: try server.scratchFolder())
         var report = BenchReport(mode: "http emission")
         try await EmissionScenario.run(context, into: &report)
         let cores = cpu.cores()
@@ -296,7 +299,7 @@ struct ClusterRun {
         let count = targets.count
         func share(_ index: Int) -> LoopPace {
             switch total {
-            case .closedLoop(let connections):
+            case .closedLoop(let connections), .sweep(let connections):
                 return .closedLoop(connections: connections / count + (index < connections % count ? 1 : 0))
             case .fixedRate(let perSecond, let connections):
                 let mine = connections / count + (index < connections % count ? 1 : 0)

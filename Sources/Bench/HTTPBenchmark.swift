@@ -82,6 +82,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds of load before each lookup run's measured window (not counted).")
     var warmup: Int = 5
 
+    @Flag(inversion: .prefixedNo, help: "Lookup and mixed: check each sampled code once before the measured runs, so the store's block cache holds them as a running server's would (--no-warm-sample: measure a cold cache).")
+    var warmSample = true
+
     @Option(help: "Lookup runs: both, closed (fixed concurrency only) or rate (fixed rate only).")
     var pace: LookupPace = .both
 
@@ -149,16 +152,19 @@ struct HTTPBenchmark: AsyncParsableCommand {
         let stopOnSignal = SignalStop(server)
         defer { stopOnSignal.cancel() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
+        let bulkGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            try await measure(server: server, group: group)
+            try await measure(server: server, group: group, bulkGroup: bulkGroup)
             try? await group.shutdownGracefully()
+            try? await bulkGroup.shutdownGracefully()
         } catch {
             try? await group.shutdownGracefully()
+            try? await bulkGroup.shutdownGracefully()
             throw error
         }
     }
 
-    private func measure(server: ServerUnderTest, group: MultiThreadedEventLoopGroup) async throws {
+    private func measure(server: ServerUnderTest, group: MultiThreadedEventLoopGroup, bulkGroup: MultiThreadedEventLoopGroup) async throws {
         try await APISession.waitUntilHealthy(server, group: group)
         let session = try await APISession.open(server, group: group)
         let scratch = try server.scratchFolder()
@@ -166,7 +172,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
         report.add("server", server.pid == nil ? "\(server.base) (running)" : "marking-server child, pid \(server.pid!), \(server.base)", key: "server", json: server.base)
         report.add("client event-loop threads", "\(clientThreads)", key: "client_threads", json: clientThreads)
         if let checkReads { report.add("server's check reads", checkReads, key: "check_reads", json: checkReads) }
-        let context = LoadContext(command: self, server: server, group: group, session: session, scratch: scratch)
+        let context = LoadContext(command: self, server: server, group: group, bulkGroup: bulkGroup, session: session, scratch: scratch)
         do {
             switch scenario {
             case .lookup: try await LookupScenario.run(context, into: &report)
@@ -193,6 +199,11 @@ struct LoadContext {
     let command: HTTPBenchmark
     let server: ServerUnderTest
     let group: MultiThreadedEventLoopGroup
+    /// The event loop of a mixed run's producer (orders downloaded, documents uploaded):
+    /// another client than the phones and tills on `group`. On the checks' own loop its
+    /// megabytes would delay the checks' scheduled sends, and the bench would measure
+    /// itself rather than the server.
+    let bulkGroup: any EventLoopGroup
     let session: APISession
     let scratch: String
 
@@ -215,6 +226,27 @@ struct LoadContext {
             last = now
         }
         return (ContinuousClock.now - started).seconds
+    }
+
+    /// Checks every code of the sample once (`--warm-sample`, 32 connections) and adds
+    /// the seconds it took to `report`: afterwards the store's block cache holds the
+    /// blocks the measured checks read, as it holds a running server's working set. A
+    /// few seconds of random checks leave a 10M-code store's cache partly cold, and the
+    /// measured window then reads blocks from disk for its whole length, more in one run
+    /// than the next. Nothing with `--no-warm-sample` (measuring a cold start on purpose).
+    func warmSample(_ requests: RequestSet, _ expect: ResponseExpectation, into report: inout BenchReport) async throws {
+        guard command.warmSample else { return }
+        let started = ContinuousClock.now
+        let progress = LoopProgress()
+        let reporter = ProgressReporter(
+            label: "warm-up: each sampled code checked once", quiet: quiet, total: { requests.count }, completed: { progress.completed })
+        defer { reporter.finish() }
+        let result = try await RequestLoop.run(
+            requests, expect: expect, pace: .sweep(connections: 32), warmup: .zero, duration: .seconds(3_600),
+            host: server.host, port: server.port, group: group, progress: progress)
+        try Self.refuseIfErrors("warm-up checks", errors: result.errors, total: result.ok + result.errors, kinds: result.errorKinds)
+        let seconds = (ContinuousClock.now - started).seconds
+        report.add("warm-up: each sampled code checked once", String(format: "%.1f s", seconds), key: "warm_sample_seconds", json: seconds)
     }
 
     /// Fails the run when `errors` of `total` exceed ``HTTPBenchmark/errorLimit``.

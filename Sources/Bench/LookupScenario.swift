@@ -28,6 +28,7 @@ enum LookupScenario {
         report.add("seconds waited for the store to settle", String(format: "%.0f", settled), key: "settle_seconds", json: settled)
         let server = context.server
         let requests = fixture.checkRequests(host: server.host, port: server.port)
+        try await context.warmSample(requests, fixture.checkExpectation, into: &report)
         let duration = command.duration ?? 20
         let closedPace = LoopPace.closedLoop(connections: command.concurrency)
 
@@ -130,7 +131,7 @@ struct CheckRun {
             "timeline": result.timeline.map { ["answers": $0.answers, "max_ms": Double($0.maxMicroseconds) / 1000] },
         ]
         switch pace {
-        case .closedLoop(let connections):
+        case .closedLoop(let connections), .sweep(let connections):
             json["connections"] = connections
         case .fixedRate(let perSecond, let connections):
             json["connections"] = connections

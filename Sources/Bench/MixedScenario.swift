@@ -22,9 +22,10 @@ enum MixedScenario {
         report.add("codes in store at start (this run)", grouped(fixture.storeCodes), key: "store_codes", json: fixture.storeCodes)
         report.add("set-up seconds", String(format: "%.1f", fixture.setupSeconds), key: "setup_seconds", json: fixture.setupSeconds)
         let requests = fixture.checkRequests(host: context.server.host, port: context.server.port)
+        try await context.warmSample(requests, fixture.checkExpectation, into: &report)
 
         let warmup = command.warmup
-        let server = context.server, group = context.group
+        let server = context.server, group = context.group, bulkGroup = context.bulkGroup
         let orderCodes = command.dayOrderCodes, orderInterval = command.orderInterval, transferInterval = command.transferInterval
         let end = ContinuousClock.now + .seconds(warmup + duration)
         let received = ProgressCounter()
@@ -38,12 +39,12 @@ enum MixedScenario {
             requests, expect: fixture.checkExpectation, pace: .fixedRate(perSecond: rate, connections: command.rateConnections),
             warmup: .seconds(warmup), duration: .seconds(duration), host: server.host, port: server.port, group: group, progress: checks)
         async let ordered = repeating(every: orderInterval, from: .now + .seconds(warmup), until: end) { _ in
-            try await APISession.with(server, group: group) { session in
+            try await APISession.with(server, group: bulkGroup) { session in
                 try await EmissionScenario.orderAndDownload(orderCodes, fixture: fixture, session: session, received: received)
             }
         }
         async let moved = repeating(every: transferInterval, from: .now + .seconds(warmup), until: end, limit: fixture.introduced.count) { index in
-            let times = try await APISession.with(server, group: group) { session in
+            let times = try await APISession.with(server, group: bulkGroup) { session in
                 try await TransferScenario.transfer(
                     file: fixture.introduced[index], codes: fixture.introducedCodes, number: "mixed-\(UUID().uuidString.prefix(8))-\(index)",
                     fixture: fixture, session: session)

@@ -13,10 +13,15 @@ public enum LoopPace: Sendable, Equatable {
     /// that stalls is charged for the requests queued behind the stall (no coordinated
     /// omission).
     case fixedRate(perSecond: Double, connections: Int)
+    /// Like ``closedLoop(connections:)``, but every request of the set is sent exactly
+    /// once, in order, and the loop ends when all are answered: to bring a server to
+    /// the state it would be in after serving these requests a while (its caches
+    /// holding what they read), before a measured run.
+    case sweep(connections: Int)
 
     var connections: Int {
         switch self {
-        case .closedLoop(let connections), .fixedRate(_, let connections): connections
+        case .closedLoop(let connections), .fixedRate(_, let connections), .sweep(let connections): connections
         }
     }
 }
@@ -238,7 +243,7 @@ final class LoopHandler: ChannelInboundHandler {
     /// When the next request is due on this connection.
     private func nextDue() -> NIODeadline {
         switch plan.pace {
-        case .closedLoop:
+        case .closedLoop, .sweep:
             return max(NIODeadline.now(), start)
         case .fixedRate(let perSecond, let connections):
             let slot = Double(connection) + Double(sequence) * Double(connections)
@@ -249,23 +254,41 @@ final class LoopHandler: ChannelInboundHandler {
     private func sendNext(_ context: ChannelHandlerContext) {
         guard !finished else { return }
         let due = nextDue()
-        guard due < end else {
+        guard due < end, let index = requestIndex(sequence) else {
             finish()
             return
         }
         sequence += 1
         if due > NIODeadline.now() {
-            context.eventLoop.assumeIsolated().scheduleTask(deadline: due) { [self] in
-                transmit(context, due: due)
+            context.eventLoop.assumeIsolated().scheduleTask(deadline: Self.tick(after: due, from: start)) { [self] in
+                transmit(context, due: due, index: index)
             }
         } else {
-            transmit(context, due: due)
+            transmit(context, due: due, index: index)
         }
     }
 
-    private func transmit(_ context: ChannelHandlerContext, due: NIODeadline) {
+    /// Sends due at a fixed rate go out on the next whole millisecond after they are due,
+    /// as wrk2's timers do: the loop then wakes once a millisecond for every connection
+    /// whose request fell due, not once per request, which at tens of thousands a
+    /// second would cost the shared cores more than the requests. Latency still runs
+    /// from `due`, so the wait counts against the server's figure, never for it.
+    static func tick(after due: NIODeadline, from start: NIODeadline) -> NIODeadline {
+        let millisecond: Int64 = 1_000_000
+        let offset = (due - start).nanoseconds
+        return start + .nanoseconds((offset + millisecond - 1) / millisecond * millisecond)
+    }
+
+    /// Which request the `sequence`-th of this connection sends: a random one, or in a
+    /// sweep this connection's share in order (`nil` once its share is done).
+    private func requestIndex(_ sequence: Int) -> Int? {
+        guard case .sweep(let connections) = plan.pace else { return Int(random.next() % UInt64(plan.requests.count)) }
+        let index = connection + sequence * connections
+        return index < plan.requests.count ? index : nil
+    }
+
+    private func transmit(_ context: ChannelHandlerContext, due: NIODeadline, index: Int) {
         guard !finished else { return }
-        let index = Int(random.next() % UInt64(plan.requests.count))
         inFlight = (index, due, NIODeadline.now())
         if due >= measureFrom { result.sent += 1 }
         context.writeAndFlush(wrapOutboundOut(plan.requests.requests[index]), promise: nil)

@@ -24,6 +24,12 @@ public final class MarkingService: Sendable {
     /// Where documents run: their own queue, so a ten-million-code job does not hold
     /// the threads that answer code checks.
     public let jobWorkers: StoreWorkers
+    /// Where a public check reads a record that is not in memory: a point read, a
+    /// phone or a till waiting for it. Its own QoS gives it its own threads (see
+    /// ``StoreWorkers``), so a check never queues behind an order's emission or a
+    /// document on the shared pool; right after a start, with the block cache cold,
+    /// most checks come here.
+    public let checkReaders = StoreWorkers(label: "marking.http.checks", qos: .userInteractive)
     /// The progress of the documents running in this process.
     public let running = RunningDocuments()
     /// The progress of the orders emitted in the background by this process.
@@ -80,15 +86,16 @@ public final class MarkingService: Sendable {
     /// once the server has stopped.
     public func close() {
         jobWorkers.drain()
+        checkReaders.drain()
         workers.drain()
         audit.close()
         store.close()
     }
 
-    /// Runs blocking work on the workers, turning engine errors into problems.
-    public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs blocking work on the workers (or on `pool`), turning engine errors into problems.
+    public func blocking<T: Sendable>(on pool: StoreWorkers? = nil, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try await workers.run(body)
+            return try await (pool ?? workers).run(body)
         } catch let error as MarkingError {
             throw Problem(error)
         }

@@ -4,11 +4,17 @@ import MarkingCore
 /// Runs blocking store work (RocksDB reads and synced writes, emissions) on a
 /// concurrent Dispatch queue, off the NIO event loops, and resumes the caller's task
 /// with the result.
+///
+/// The `qos` decides which threads run the work, not only their priority: on Linux
+/// every queue of one quality of service is served by that QoS's own pool of about as
+/// many threads as cores. Two queues of the same QoS therefore share threads, and a
+/// long emission on one holds back the other; work that must not wait behind bulk work
+/// needs a QoS of its own (``MarkingService/checkReaders``).
 public struct StoreWorkers: Sendable {
     fileprivate let queue: DispatchQueue
 
-    public init(label: String = "marking.http.store") {
-        queue = DispatchQueue(label: label, qos: .userInitiated, attributes: .concurrent)
+    public init(label: String = "marking.http.store", qos: DispatchQoS = .userInitiated) {
+        queue = DispatchQueue(label: label, qos: qos, attributes: .concurrent)
     }
 
     /// Runs `body` on the worker queue and returns what it returns or throws.
