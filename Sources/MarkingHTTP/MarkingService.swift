@@ -21,15 +21,11 @@ public final class MarkingService: Sendable {
     /// The one job engine of the process: its commit lock is what keeps two documents
     /// over the same codes from both succeeding, so there must be only one.
     public let jobs: JobEngine
-    /// Where documents run: their own queue, so a ten-million-code job does not hold
-    /// the threads that answer code checks.
+    /// Where bulk work runs: documents, emissions, the parts of a download. At utility
+    /// QoS it has threads of its own, below the event loops and ``workers`` (see
+    /// ``StoreWorkers``): a ten-million-code job neither holds the threads that read a
+    /// check's record nor takes the cores from the event loops that answer checks.
     public let jobWorkers: StoreWorkers
-    /// Where a public check reads a record that is not in memory: a point read, a
-    /// phone or a till waiting for it. Its own QoS gives it its own threads (see
-    /// ``StoreWorkers``), so a check never queues behind an order's emission or a
-    /// document on the shared pool; right after a start, with the block cache cold,
-    /// most checks come here.
-    public let checkReaders = StoreWorkers(label: "marking.http.checks", qos: .userInteractive)
     /// The progress of the documents running in this process.
     public let running = RunningDocuments()
     /// The progress of the orders emitted in the background by this process.
@@ -61,14 +57,14 @@ public final class MarkingService: Sendable {
         self.synchronousOrderLimit = synchronousOrderLimit
         self.store = store
         self.replication = replication
-        self.emitter = try Emitter(store: store, node: replication?.node ?? "")
+        self.emitter = try Emitter(store: store, node: replication?.node ?? "", qos: .utility)
         self.participants = ParticipantDirectory(store: store)
         self.tokens = TokenRegistry(store: store)
         self.products = ProductRegister(store: store)
         self.admin = admin
         self.workers = workers
         self.jobs = try JobEngine(store: store, node: replication?.node ?? "")
-        self.jobWorkers = StoreWorkers(label: "marking.http.documents")
+        self.jobWorkers = StoreWorkers(label: "marking.http.jobs", qos: .utility)
         self.violations = ViolationReports(store: store)
         self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)
         self.uploads = UploadSlots(limit: maximumUploads)
@@ -86,7 +82,6 @@ public final class MarkingService: Sendable {
     /// once the server has stopped.
     public func close() {
         jobWorkers.drain()
-        checkReaders.drain()
         workers.drain()
         audit.close()
         store.close()

@@ -37,7 +37,7 @@ struct PublicCheck: Sendable {
             found = inMemory
         } else {
             let service = service
-            found = try await service.blocking(on: service.checkReaders) { try Self.lookUp(code, service: service) }
+            found = try await service.blocking { try Self.lookUp(code, service: service) }
         }
         let showsOwner = { (record: CodeRecord) -> Bool in
             guard let caller else { return false }

@@ -203,7 +203,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let service = answers.service
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context, held: held), eventLoop: loop)
-        service.checkReaders.submit {
+        service.workers.submit {
             var found = try? PublicCheck.lookUp(code, service: service)
             if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
             let result = found

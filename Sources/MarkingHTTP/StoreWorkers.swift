@@ -5,11 +5,12 @@ import MarkingCore
 /// concurrent Dispatch queue, off the NIO event loops, and resumes the caller's task
 /// with the result.
 ///
-/// The `qos` decides which threads run the work, not only their priority: on Linux
-/// every queue of one quality of service is served by that QoS's own pool of about as
-/// many threads as cores. Two queues of the same QoS therefore share threads, and a
-/// long emission on one holds back the other; work that must not wait behind bulk work
-/// needs a QoS of its own (``MarkingService/checkReaders``).
+/// The `qos` decides which threads run the work, not only their priority. On Linux,
+/// libdispatch serves each QoS from a pool of its own, about as many threads as cores,
+/// at its own nice value: user-initiated at -2, utility at +2, and user-interactive on
+/// the user-initiated pool (checked on this machine). Two queues of one QoS therefore
+/// share threads, and a long emission on one holds back a check's read on the other;
+/// bulk work goes to a lower QoS (``MarkingService/jobWorkers``) to keep off them.
 public struct StoreWorkers: Sendable {
     fileprivate let queue: DispatchQueue
 

@@ -20,7 +20,7 @@ extension WireCheckHandler {
         let service = answers.service
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        service.checkReaders.submit {
+        service.workers.submit {
             var found = try? PublicCheck.lookUp(pending.code, service: service)
             // A packed code's answer lists its packages: the router's.
             if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
