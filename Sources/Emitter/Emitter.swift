@@ -23,7 +23,7 @@ public final class Emitter: Sendable {
     public let shardCount: Int
     let queues: [DispatchQueue]
     /// Writes records; one per emitter, see ``EmissionRange``.
-    private let writerQueue: DispatchQueue
+    private let writerQueue = DispatchQueue(label: "marking.emitter.writer", qos: .userInitiated)
     /// The most records an order writes on ``writerQueue`` at a time (see ``run``).
     let writeSlice: Int
 
@@ -38,21 +38,13 @@ public final class Emitter: Sendable {
     ///   - node: the replica, in a cluster: its orders name it, and only its own are
     ///     marked `INTERRUPTED` at start.
     ///   - writeSlice: the most records an order writes before another order's may.
-    ///   - qos: of the shard and writer queues. A server passes `.utility`, so that
-    ///     emissions run on threads of their own below its event loops and store
-    ///     workers (see MarkingHTTP's `StoreWorkers`); a tool doing nothing else keeps
-    ///     the default.
-    public init(
-        store: MarkingStore, shards: Int? = nil, node: String = "", writeSlice: Int = Emitter.defaultWriteSlice,
-        qos: DispatchQoS = .userInitiated
-    ) throws(MarkingError) {
+    public init(store: MarkingStore, shards: Int? = nil, node: String = "", writeSlice: Int = Emitter.defaultWriteSlice) throws(MarkingError) {
         self.node = node
         self.writeSlice = max(1, writeSlice)
         self.store = store
         let count = max(1, shards ?? ProcessInfo.processInfo.activeProcessorCount)
         shardCount = count
-        queues = (0..<count).map { DispatchQueue(label: "marking.emitter.shard-\($0)", qos: qos) }
-        writerQueue = DispatchQueue(label: "marking.emitter.writer", qos: qos)
+        queues = (0..<count).map { DispatchQueue(label: "marking.emitter.shard-\($0)", qos: .userInitiated) }
         try markInterruptedOrders()
     }
 

@@ -60,14 +60,14 @@ extension MarkingService {
             return (existing, existing.state == .inProgress ? .accepted : .ok)
         }
         if let serials {
-            let order = try await emitting(on: jobWorkers) { try emitter.registerSelfMade(serials, request: request) }
+            let order = try await emitting { try emitter.registerSelfMade(serials, request: request) }
             metrics.codesEmitted(quantity)
             return (order, .created)
         }
         let (order, isNew) = try await emitting { try emitter.reserveOrFind(request) }
         guard isNew else { return (order, order.state == .inProgress ? .accepted : .ok) }
         guard quantity > synchronousOrderLimit else {
-            let completed = try await blocking(on: jobWorkers) { try emitter.complete(order) }
+            let completed = try await blocking { try emitter.complete(order) }
             metrics.codesEmitted(quantity)
             return (completed, .created)
         }
@@ -75,11 +75,11 @@ extension MarkingService {
         return (order, .accepted)
     }
 
-    /// Runs emitter work on the workers (or on `pool`); an order number used for another
-    /// order is answered pointing at `/number`.
-    private func emitting<T: Sendable>(on pool: StoreWorkers? = nil, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs emitter work on the workers; an order number used for another order is
+    /// answered pointing at `/number`.
+    private func emitting<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try await blocking(on: pool, body)
+            return try await blocking(body)
         } catch let problem as Problem where problem.code == .orders.numberReused {
             throw Problem(problem.code, detail: problem.detail, pointer: "/number")
         }
@@ -119,12 +119,12 @@ extension MarkingService {
         case .csv: "text/csv; charset=utf-8"
         case .ndjson: "application/x-ndjson"
         }
-        let emitter = self.emitter, jobWorkers = self.jobWorkers
+        let emitter = self.emitter, workers = self.workers
         let body = ResponseBody { writer in
             try await withGracefulShutdownHandler {
                 if !format.header.isEmpty { try await writer.write(ByteBuffer(bytes: format.header)) }
                 for part in emitter.parts(of: order) {
-                    let block = try await jobWorkers.run { try emitter.codes(of: order, in: part, format: format) }
+                    let block = try await workers.run { try emitter.codes(of: order, in: part, format: format) }
                     try await writer.write(ByteBuffer(bytes: block))
                 }
             } onGracefulShutdown: {

@@ -21,10 +21,10 @@ public final class MarkingService: Sendable {
     /// The one job engine of the process: its commit lock is what keeps two documents
     /// over the same codes from both succeeding, so there must be only one.
     public let jobs: JobEngine
-    /// Where bulk work runs: documents, emissions, the parts of a download. At utility
-    /// QoS it has threads of its own, below the event loops and ``workers`` (see
-    /// ``StoreWorkers``): a ten-million-code job neither holds the threads that read a
-    /// check's record nor takes the cores from the event loops that answer checks.
+    /// Where documents run: their own queue, drained apart from ``workers`` at a stop.
+    /// Its threads are not its own: on Linux, libdispatch serves every queue of one QoS
+    /// from one pool of about as many threads as cores, so documents, emissions and the
+    /// checks that read from disk share threads (see docs/http-load.md).
     public let jobWorkers: StoreWorkers
     /// The progress of the documents running in this process.
     public let running = RunningDocuments()
@@ -57,14 +57,14 @@ public final class MarkingService: Sendable {
         self.synchronousOrderLimit = synchronousOrderLimit
         self.store = store
         self.replication = replication
-        self.emitter = try Emitter(store: store, node: replication?.node ?? "", qos: .utility)
+        self.emitter = try Emitter(store: store, node: replication?.node ?? "")
         self.participants = ParticipantDirectory(store: store)
         self.tokens = TokenRegistry(store: store)
         self.products = ProductRegister(store: store)
         self.admin = admin
         self.workers = workers
         self.jobs = try JobEngine(store: store, node: replication?.node ?? "")
-        self.jobWorkers = StoreWorkers(label: "marking.http.jobs", qos: .utility)
+        self.jobWorkers = StoreWorkers(label: "marking.http.documents")
         self.violations = ViolationReports(store: store)
         self.audit = AuditTrail(store: store, tokens: tokens, admin: admin, workers: workers)
         self.uploads = UploadSlots(limit: maximumUploads)
@@ -87,10 +87,10 @@ public final class MarkingService: Sendable {
         store.close()
     }
 
-    /// Runs blocking work on the workers (or on `pool`), turning engine errors into problems.
-    public func blocking<T: Sendable>(on pool: StoreWorkers? = nil, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs blocking work on the workers, turning engine errors into problems.
+    public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try await (pool ?? workers).run(body)
+            return try await workers.run(body)
         } catch let error as MarkingError {
             throw Problem(error)
         }

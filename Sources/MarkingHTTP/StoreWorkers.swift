@@ -4,18 +4,11 @@ import MarkingCore
 /// Runs blocking store work (RocksDB reads and synced writes, emissions) on a
 /// concurrent Dispatch queue, off the NIO event loops, and resumes the caller's task
 /// with the result.
-///
-/// The `qos` decides which threads run the work, not only their priority. On Linux,
-/// libdispatch serves each QoS from a pool of its own, about as many threads as cores,
-/// at its own nice value: user-initiated at -2, utility at +2, and user-interactive on
-/// the user-initiated pool (checked on this machine). Two queues of one QoS therefore
-/// share threads, and a long emission on one holds back a check's read on the other;
-/// bulk work goes to a lower QoS (``MarkingService/jobWorkers``) to keep off them.
 public struct StoreWorkers: Sendable {
     fileprivate let queue: DispatchQueue
 
-    public init(label: String = "marking.http.store", qos: DispatchQoS = .userInitiated) {
-        queue = DispatchQueue(label: label, qos: qos, attributes: .concurrent)
+    public init(label: String = "marking.http.store") {
+        queue = DispatchQueue(label: label, qos: .userInitiated, attributes: .concurrent)
     }
 
     /// Runs `body` on the worker queue and returns what it returns or throws.
