@@ -26,6 +26,8 @@ public final class MarkingService: Sendable {
     /// from one pool of about as many threads as cores, so documents, emissions and the
     /// checks that read from disk share threads (see docs/http-load.md).
     public let jobWorkers: StoreWorkers
+    /// Where a public check reads a record that is not in memory (see ``CheckReaders``).
+    public let checkReaders = CheckReaders()
     /// The progress of the documents running in this process.
     public let running = RunningDocuments()
     /// The progress of the orders emitted in the background by this process.
@@ -82,6 +84,7 @@ public final class MarkingService: Sendable {
     /// once the server has stopped.
     public func close() {
         jobWorkers.drain()
+        checkReaders.close()
         workers.drain()
         audit.close()
         store.close()

@@ -20,7 +20,7 @@ import NIOHTTPTypes
 /// router path writes too), with the same headers in the same order (a test compares
 /// the two on the wire), and the call is audited and counted in the metrics exactly
 /// as the middlewares would. With ``CheckReads/workers`` the record is read on the
-/// store workers instead, and later requests wait for that answer.
+/// check readers (``CheckReaders``) instead, and later requests wait for that answer.
 ///
 /// Anything unusual passes through: a token (owner fields need the token resolved in
 /// the store), a code that cannot be read (the problem answer is the router's), a
@@ -62,7 +62,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A read asked for while the channel was unwritable or a check was on the
     /// workers, issued once it drains or the check is answered.
     private var readHeld = false
-    /// A check is being read on the workers (``CheckReads/workers``); request parts
+    /// A check is being read on the check readers (``CheckReads/workers``); request parts
     /// that arrive meanwhile wait in `waiting`, so answers stay in request order.
     private var hopping = false
     private var waiting: [HTTPRequestPart] = []
@@ -194,7 +194,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
             answers.answer(found, route: route, target: held.request.path ?? "", clientIP: client.ip, started: held.started, reusing: body.take()))
     }
 
-    /// Reads the check's record on the store workers and answers it back on the event
+    /// Reads the check's record on the check readers and answers it back on the event
     /// loop (or hands it to the router when the answer needs more than the record):
     /// the thread hop ``CheckReads/workers`` measures against reading on the loop.
     private func readOnWorkers(_ context: ChannelHandlerContext, _ held: Held, _ code: MarkingCode) {
@@ -202,7 +202,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let service = answers.service
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context, held: held), eventLoop: loop)
-        service.workers.submit {
+        service.checkReaders.submit {
             var found = try? PublicCheck.lookUp(code, service: service)
             if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
             let result = found

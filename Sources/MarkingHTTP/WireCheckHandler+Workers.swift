@@ -1,10 +1,10 @@
 import MarkingCore
 import NIOCore
 
-/// The checks ``WireCheckHandler`` reads on the store workers, and the connection's
+/// The checks ``WireCheckHandler`` reads on the check readers, and the connection's
 /// events that wait for them.
 extension WireCheckHandler {
-    /// A check being read on the store workers.
+    /// A check being read on the check readers.
     struct PendingCheck: Sendable {
         var code: MarkingCode
         var route: String
@@ -12,7 +12,7 @@ extension WireCheckHandler {
         var started: ContinuousClock.Instant
     }
 
-    /// Reads a check's record on the store workers, holding the connection's later
+    /// Reads a check's record on the check readers, holding the connection's later
     /// bytes (and its reads) until the answer is written back on the event loop.
     func readOnWorkers(_ context: ChannelHandlerContext, _ pending: PendingCheck) {
         hop = pending
@@ -20,7 +20,7 @@ extension WireCheckHandler {
         let service = answers.service
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        service.workers.submit {
+        service.checkReaders.submit {
             var found = try? PublicCheck.lookUp(pending.code, service: service)
             // A packed code's answer lists its packages: the router's.
             if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
@@ -53,7 +53,7 @@ extension WireCheckHandler {
     }
 
     /// The end of input, or the server's notice that it is shutting down: waits while
-    /// a check is on the workers; then the bytes not answered go to the codec (which
+    /// a check is on the readers; then the bytes not answered go to the codec (which
     /// answers or reports a request cut short as it would have) and so does the event.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         let waits = (event as? ChannelEvent) == .inputClosed || event is ChannelShouldQuiesceEvent

@@ -13,7 +13,7 @@ import NIOCore
 /// status line, the router's headers in the router's order and the body as one buffer.
 /// Answers to requests that arrived together leave in one write.
 ///
-/// A check whose record is not in memory is read on the store workers while the
+/// A check whose record is not in memory is read on the check readers while the
 /// connection's later bytes wait. The first request it cannot answer (not plain, a
 /// token, a code with a problem to explain or packed in a package, a client past its
 /// rate limit) goes on to the codec with every byte after it, and from then on the
@@ -26,7 +26,7 @@ import NIOCore
 /// not take what it writes, and writes at most ``outputLimit`` bytes of answers before
 /// looking again; it tells ``IdleConnectionHandler`` (which never sees these requests)
 /// that the connection is in use, at most once a second and whenever a check goes to
-/// the workers. While a check is on the workers, the end of input and the server's
+/// the readers. While a check is on the readers, the end of input and the server's
 /// shutdown notice wait for its answer; after the notice every request goes to the
 /// codec, whose handlers close the connection once their answers are out.
 final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -41,7 +41,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let answers: PipelineAnswers
     /// Bytes read and not yet answered or passed on: the start of a request, or the
-    /// requests behind a check on the workers.
+    /// requests behind a check on the readers.
     var unread: ByteBuffer?
     /// Whether the connection's bytes now all go to the codec.
     var passing = false
@@ -57,11 +57,11 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var out: ByteBuffer?
     private var body: ByteBuffer?
     /// A read asked for while the channel was unwritable or a check was on the
-    /// workers, issued once it drains or the check is answered.
+    /// readers, issued once it drains or the check is answered.
     var readHeld = false
-    /// The check being read on the store workers; the bytes after it wait in `unread`.
+    /// The check being read on the check readers; the bytes after it wait in `unread`.
     var hop: PendingCheck?
-    /// What the workers found for `hop`, answered by the next ``process(_:)``.
+    /// What the readers found for `hop`, answered by the next ``process(_:)``.
     var arrived: (pending: PendingCheck, found: PublicCheck.Found?)?
     /// End of input and shutdown notices that came while `hop` was out.
     var heldEvents: [Any] = []
@@ -163,12 +163,12 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case answered
         /// The router's to answer: the request and everything after it go to the codec.
         case router
-        /// A check whose record is not in memory: read on the store workers.
+        /// A check whose record is not in memory: read on the check readers.
         case fromDisk(PendingCheck)
     }
 
     /// Writes the answer to `request` into `output` when it can be answered from memory
-    /// (or the workers' read of it has arrived).
+    /// (or the readers' read of it has arrived).
     private func respond(to request: PlainRequest, in buffer: ByteBuffer, into output: inout ByteBuffer) -> Outcome {
         if let (pending, found) = arrived.take() {
             guard let found, charged() else { return .router }
@@ -221,7 +221,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Tells the idle timer the connection is in use: at most once a second, unless
-    /// `now` (a check going to the workers, with no answer written for a while).
+    /// `now` (a check going to the readers, with no answer written for a while).
     func noticeActivity(_ context: ChannelHandlerContext, now: Bool = false) {
         let time = context.eventLoop.now
         guard now || time - lastNotice >= .seconds(1) else { return }

@@ -149,6 +149,42 @@ struct WireCheckHandlerTests {
         _ = try await channel.finish()
     }
 
+    @Test("A check whose record is on disk is answered while every store worker is held by other work (an order, a document)")
+    func recordOnDiskWhileWorkersAreBusy() async throws {
+        let folder = TemporaryStore()
+        defer { folder.remove() }
+        let codes = try await {
+            let service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret))
+            defer { service.close() }
+            let application = Application(router: MarkingApplication.buildRouter(service: service))
+            let codes = try await application.test(.router) { client in try await PublicCheckHandlerTests().codes(client, count: 1).1 }
+            try service.store.flush()
+            return codes
+        }()
+        let service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret))
+        defer { service.close() }
+        #expect(try PublicCheck(service: service).lookInMemory(try service.store.parser.parse(codes[0])) == nil, "the record is not in memory")
+        // Far more blocked tasks than the workers' pool has threads: a read queued behind
+        // them waits until they are let go, 5 s from now at the latest.
+        let held = DispatchSemaphore(value: 0)
+        let blockers = 64
+        for _ in 0..<blockers { service.workers.submit { _ = held.wait(timeout: .now() + 5) } }
+        defer { for _ in 0..<blockers { held.signal() } }
+        let started = ContinuousClock.now
+        let channel = try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
+        }
+        try await channel.writeInbound(ByteBuffer(string: get("/api/v1/codes/\(percentEncoded(codes[0]))")))
+        var text = ""
+        while answers(text).isEmpty {
+            guard case .byteBuffer(let buffer) = try await channel.waitForOutboundWrite(as: IOData.self) else { continue }
+            text += String(buffer: buffer)
+        }
+        #expect(ContinuousClock.now - started < .seconds(4), "the check waited for the store workers")
+        #expect(answers(text).map(\.body) == [try PublicCheckTests().reference(codes[0], service: service, caller: nil)])
+        _ = try await channel.finish()
+    }
+
     @Test("Over a real connection a packed code's check, read on the workers and left to the router, gets the router's answer, and the connection goes on")
     func packedCodeOverTheWire() async throws {
         try await withServerAndRouter { client, routedClient, service in
