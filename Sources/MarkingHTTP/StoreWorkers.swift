@@ -5,7 +5,9 @@ import MarkingCore
 /// concurrent Dispatch queue, off the NIO event loops, and resumes the caller's task
 /// with the result.
 public struct StoreWorkers: Sendable {
-    fileprivate let queue: DispatchQueue
+    /// The workers' own queue (each ``StoreWorkers`` has one); its threads are the QoS's
+    /// shared pool.
+    let queue: DispatchQueue
 
     public init(label: String = "marking.http.store") {
         queue = DispatchQueue(label: label, qos: .userInitiated, attributes: .concurrent)

@@ -118,20 +118,26 @@ struct WireCheckHandlerTests {
         }
     }
 
-    @Test("Checks whose records are on disk are read on the store workers; the requests behind them wait and are answered after them, in order")
-    func recordsOnDisk() async throws {
-        let folder = TemporaryStore()
-        defer { folder.remove() }
+    /// A service over a store holding `count` checkable codes, flushed and opened again:
+    /// a store opened again starts with an empty block cache, so the records need their
+    /// files. Returns it with the codes; close the service, then remove `folder`.
+    func serviceWithCodesOnDisk(count: Int, in folder: TemporaryStore) async throws -> (MarkingService, [String]) {
         let codes = try await {
             let service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret))
             defer { service.close() }
             let application = Application(router: MarkingApplication.buildRouter(service: service))
-            let codes = try await application.test(.router) { client in try await PublicCheckHandlerTests().codes(client, count: 3).1 }
+            let codes = try await application.test(.router) { client in try await PublicCheckHandlerTests().codes(client, count: count).1 }
             try service.store.flush()
             return codes
         }()
-        // A store opened again starts with an empty block cache: the records need their files.
-        let service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret))
+        return (try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret)), codes)
+    }
+
+    @Test("Checks whose records are on disk are read on the check readers; the requests behind them wait and are answered after them, in order")
+    func recordsOnDisk() async throws {
+        let folder = TemporaryStore()
+        defer { folder.remove() }
+        let (service, codes) = try await serviceWithCodesOnDisk(count: 3, in: folder)
         defer { service.close() }
         let code = try service.store.parser.parse(codes[0])
         #expect(try PublicCheck(service: service).lookInMemory(code) == nil, "the record is not in memory")
@@ -149,32 +155,19 @@ struct WireCheckHandlerTests {
         _ = try await channel.finish()
     }
 
-    @Test("A check whose record is on disk is answered while every store worker is held by other work (an order, a document)")
+    @Test("A check whose record is on disk is answered while the store workers are held by other work (an order, a document)")
     func recordOnDiskWhileWorkersAreBusy() async throws {
         let folder = TemporaryStore()
         defer { folder.remove() }
-        let codes = try await {
-            let service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret))
-            defer { service.close() }
-            let application = Application(router: MarkingApplication.buildRouter(service: service))
-            let codes = try await application.test(.router) { client in try await PublicCheckHandlerTests().codes(client, count: 1).1 }
-            try service.store.flush()
-            return codes
-        }()
-        let service = try MarkingService(store: try folder.open(), admin: AdminToken(secret: adminSecret))
+        let (service, codes) = try await serviceWithCodesOnDisk(count: 1, in: folder)
         defer { service.close() }
         #expect(try PublicCheck(service: service).lookInMemory(try service.store.parser.parse(codes[0])) == nil, "the record is not in memory")
-        // Far more blocked tasks than the workers' pool has threads: a read queued behind
-        // them waits until they are let go, 4 s from now at the latest (the pool is the
-        // whole process's: other tests must not wait longer than that if this one fails).
+        // A barrier on this service's store workers: whatever is queued on them after it
+        // waits until it is let go, 4 s from now at the latest. Other tests' workers are
+        // other queues and do not wait.
         let held = DispatchSemaphore(value: 0)
-        let blockers = 64
-        for _ in 0..<blockers { service.workers.submit { held.wait() } }
-        let letGo = Task {
-            try? await Task.sleep(for: .seconds(4))
-            for _ in 0..<blockers { held.signal() }
-        }
-        defer { letGo.cancel() }
+        service.workers.queue.async(flags: .barrier) { _ = held.wait(timeout: .now() + 4) }
+        defer { held.signal() }
         let started = ContinuousClock.now
         let channel = try await NIOAsyncTestingChannel { channel in
             try channel.pipeline.syncOperations.addHandler(WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
