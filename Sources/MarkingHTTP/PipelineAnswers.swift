@@ -101,6 +101,19 @@ struct PipelineAnswers: Sendable {
         return try? check.lookInMemory(code)
     }
 
+    /// Reads the check of `code` on the check readers and hands what was found to `done`
+    /// on `loop`: `nil` when the router must answer (nothing could be read, or a packed
+    /// code, whose answer lists its packages). Both pipeline stages hop this way.
+    func readOnCheckReaders(_ code: MarkingCode, loop: any EventLoop, _ done: @escaping @Sendable (PublicCheck.Found?) -> Void) {
+        let service = self.service
+        service.checkReaders.submit {
+            var found = try? PublicCheck.lookUp(code, service: service)
+            if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
+            let result = found
+            loop.execute { done(result) }
+        }
+    }
+
     /// The answer of a check found in the pipeline: its audit line handed to the
     /// writer, then its JSON, and the route's metrics.
     func answer(

@@ -168,7 +168,7 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .check(let bytes, _):
             if reads == .workers {
                 guard let code = try? answers.service.store.parser.parse(bytes: bytes) else { return false }
-                readOnWorkers(context, held, code)
+                readOnCheckReaders(context, held, code)
                 return true
             }
             guard let found = answers.lookInMemory(bytes) else { return false }
@@ -197,23 +197,16 @@ final class PublicCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Reads the check's record on the check readers and answers it back on the event
     /// loop (or hands it to the router when the answer needs more than the record):
     /// the thread hop ``CheckReads/workers`` measures against reading on the loop.
-    private func readOnWorkers(_ context: ChannelHandlerContext, _ held: Held, _ code: MarkingCode) {
+    private func readOnCheckReaders(_ context: ChannelHandlerContext, _ held: Held, _ code: MarkingCode) {
         hopping = true
-        let service = answers.service
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((handler: self, context: context, held: held), eventLoop: loop)
-        service.checkReaders.submit {
-            var found = try? PublicCheck.lookUp(code, service: service)
-            if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
-            let result = found
-            loop.execute {
-                let (handler, context, held) = bound.value
-                handler.hopped(context, held, result)
-            }
+        let bound = NIOLoopBound((handler: self, context: context, held: held), eventLoop: context.eventLoop)
+        answers.readOnCheckReaders(code, loop: context.eventLoop) { found in
+            let (handler, context, held) = bound.value
+            handler.hopped(context, held, found)
         }
     }
 
-    /// The end of ``readOnWorkers(_:_:_:)``: the answer, then the parts that waited.
+    /// The end of ``readOnCheckReaders(_:_:_:)``: the answer, then the parts that waited.
     private func hopped(_ context: ChannelHandlerContext, _ held: Held, _ found: PublicCheck.Found?) {
         hopping = false
         if let found {

@@ -126,7 +126,7 @@ final class WireCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 forCodec = true
                 break scanning
             case .fromDisk(let pending):
-                readOnWorkers(context, pending)
+                readOnCheckReaders(context, pending)
                 break scanning
             }
         }

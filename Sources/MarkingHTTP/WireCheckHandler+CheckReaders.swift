@@ -14,25 +14,17 @@ extension WireCheckHandler {
 
     /// Reads a check's record on the check readers, holding the connection's later
     /// bytes (and its reads) until the answer is written back on the event loop.
-    func readOnWorkers(_ context: ChannelHandlerContext, _ pending: PendingCheck) {
+    func readOnCheckReaders(_ context: ChannelHandlerContext, _ pending: PendingCheck) {
         hop = pending
         noticeActivity(context, now: true)
-        let service = answers.service
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        service.checkReaders.submit {
-            var found = try? PublicCheck.lookUp(pending.code, service: service)
-            // A packed code's answer lists its packages: the router's.
-            if let record = found?.check.record, PublicCheck.needsFullAnswer(record, showsOwner: false) { found = nil }
-            let result = found
-            loop.execute {
-                let (handler, context) = bound.value
-                handler.hopped(context, result)
-            }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        answers.readOnCheckReaders(pending.code, loop: context.eventLoop) { found in
+            let (handler, context) = bound.value
+            handler.hopped(context, found)
         }
     }
 
-    /// The end of ``readOnWorkers(_:_:)``: the answer (or the router's turn), the bytes
+    /// The end of ``readOnCheckReaders(_:_:)``: the answer (or the router's turn), the bytes
     /// that waited, then the events that did.
     private func hopped(_ context: ChannelHandlerContext, _ found: PublicCheck.Found?) {
         guard let pending = hop.take() else { return }
