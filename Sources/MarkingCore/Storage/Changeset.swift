@@ -22,6 +22,12 @@ public struct Changeset: Sendable, Equatable {
         case delete(StoreFamily, key: [UInt8])
         /// Deletes the keys in `[from, to)`.
         case deleteRange(StoreFamily, from: [UInt8], to: [UInt8])
+
+        var family: StoreFamily {
+            switch self {
+            case .put(let family, _, _), .delete(let family, _), .deleteRange(let family, _, _): family
+            }
+        }
     }
 
     /// Writes outside `codes`, applied first, in order.

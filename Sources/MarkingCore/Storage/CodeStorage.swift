@@ -20,7 +20,12 @@ extension MarkingStore {
     /// `.some(nil)` for a code the store does not know, `nil` when answering would
     /// need a read from disk. For threads that must not block (event loops).
     public func recordInMemory(for cis: CIS) throws(MarkingError) -> CodeRecord?? {
-        try read { try database.withValueInMemory(forKey: key(for: cis), in: families[.codes]) { $0.flatMap(CodeRecord.init) } }
+        let ref = ref(for: cis)
+        if let cached = records.record(ref) { return cached }
+        let ticket = records.ticket()
+        let read = try read { try database.withValueInMemory(forKey: ref.key, in: families[.codes]) { $0.flatMap(CodeRecord.init) } }
+        if case .some(.some(let record)) = read { records.fill(ref, record, ticket: ticket) }
+        return read
     }
 
     /// The records of `refs`, which must be in key order, aligned with them.

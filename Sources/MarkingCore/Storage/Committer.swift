@@ -46,6 +46,8 @@ public final class Committer: Sendable {
 
     private let database: Database
     private let families: StoreFamilies
+    /// The records kept in memory for checks, told of every batch that writes some.
+    private let records: RecordCache
     /// Where the store stands: what the commit order guards.
     struct State: Sendable {
         /// The applied sequence.
@@ -84,9 +86,10 @@ public final class Committer: Sendable {
     /// Code records above which a batch is built on several threads.
     static let parallelCodes = 200_000
 
-    init(database: Database, families: StoreFamilies) {
+    init(database: Database, families: StoreFamilies, records: RecordCache) {
         self.database = database
         self.families = families
+        self.records = records
     }
 
     /// The applied sequence of the registry: how many changesets the store holds.
@@ -330,6 +333,15 @@ public final class Committer: Sendable {
     }
 
     private func write(_ changeset: Changeset, sequence: UInt64, durability: Durability) throws(MarkingError) {
+        if records.beginWrite(changeset) {
+            defer { records.endWrite() }
+            try writeBatch(changeset, sequence: sequence, durability: durability)
+        } else {
+            try writeBatch(changeset, sequence: sequence, durability: durability)
+        }
+    }
+
+    private func writeBatch(_ changeset: Changeset, sequence: UInt64, durability: Durability) throws(MarkingError) {
         let head = WriteBatch()
         for operation in changeset.operations {
             switch operation {

@@ -15,6 +15,8 @@ public final class MarkingStore: Sendable {
     let families: StoreFamilies
     /// The only writer of registry state.
     public let committer: Committer
+    /// Records of codes read lately, for point reads (``record(for:)``, ``recordInMemory(for:)``).
+    let records = RecordCache()
     public let keys: KeyRing
     /// Where the key ring was read from (for messages; never its contents).
     public let keyFilePath: String
@@ -83,7 +85,7 @@ public final class MarkingStore: Sendable {
         self.catalog = catalog
         self.parser = CodeParser(catalog: catalog)
         signer = TailSigner(keys: keys)
-        committer = Committer(database: database, families: families)
+        committer = Committer(database: database, families: families, records: records)
         try committer.loadAppliedSequence()
         // Ids taken by other replicas arrive with their changesets: read them anew.
         committer.onRemoteApply { [weak self] in self?.reloadSequences() }
@@ -121,13 +123,18 @@ public final class MarkingStore: Sendable {
 
     /// The record of a code, or `nil` when the store does not know it.
     public func record(for cis: CIS) throws(MarkingError) -> CodeRecord? {
+        let ref = ref(for: cis)
+        if let cached = records.record(ref) { return cached }
+        let ticket = records.ticket()
         let bytes: [UInt8]?
         do {
-            bytes = try database.get(key(for: cis), in: families[.codes])
+            bytes = try database.get(ref.key, in: families[.codes])
         } catch {
             throw MarkingError(.store, "\(error)")
         }
-        return bytes.flatMap(CodeRecord.init)
+        let record = bytes.flatMap(CodeRecord.init)
+        if let record { records.fill(ref, record, ticket: ticket) }
+        return record
     }
 
     /// Checks a code as the public check does: is it known, and is its tail genuine?
