@@ -40,12 +40,12 @@ struct AuditMiddleware: RouterMiddleware {
             method: request.method.rawValue, route: route, status: 500, count: nil)
         var attachment: AuditAttachment?
         if kind == .mutation {
-            let trail = self.trail, predicted = Self.successStatus(of: request), pending = call
+            let predicted = Self.successStatus(of: request), pending = call
             attachment = AuditAttachment(ms: key.ms, sequence: key.sequence) {
                 var line = pending
                 line.status = predicted
                 line.count = note.count
-                return trail.line(line, at: key)
+                return AuditTrail.line(line, at: key)
             }
         }
         let response: Response

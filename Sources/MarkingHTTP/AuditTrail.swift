@@ -76,7 +76,7 @@ public final class AuditTrail: Sendable {
     }
 
     /// The stored bytes of `call`'s line at `key`.
-    func line(_ call: Call, at key: Key) -> [UInt8] {
+    static func line(_ call: Call, at key: Key) -> [UInt8] {
         var entry = AuditEntry(
             time: JSONAnswer.timestamp(key.ms), ms: key.ms, actor: "public", participant: nil, ip: call.ip, method: call.method,
             route: call.route, status: call.status, count: call.count)
@@ -90,18 +90,19 @@ public final class AuditTrail: Sendable {
         return Array(buffer: entry.json)
     }
 
-    /// Records a public check: queued, written with the checks around it, not awaited.
+    /// Records a public check: the call is queued as it is (its JSON is written on the
+    /// writer's thread), written with the checks around it, not awaited.
     func record(_ call: Call) {
         let key = nextKey()
-        writer.enqueue(AuditWriter.Line(ms: key.ms, sequence: key.sequence, bytes: line(call, at: key)))
+        writer.enqueue(AuditWriter.Line(ms: key.ms, sequence: key.sequence, content: .call(call)))
     }
 
     /// Writes `call`'s line at `key` and returns once it is synced, unless `committed`
     /// (the line a mutation's changeset already carried) is that very line.
     func settle(_ call: Call, at key: Key, committed: [UInt8]?) async throws(MarkingError) {
-        let bytes = line(call, at: key)
+        let bytes = Self.line(call, at: key)
         guard bytes != committed else { return }
-        try await writer.write(AuditWriter.Line(ms: key.ms, sequence: key.sequence, bytes: bytes))
+        try await writer.write(AuditWriter.Line(ms: key.ms, sequence: key.sequence, content: .bytes(bytes)))
     }
 
     /// Blocks until every line recorded so far is written: before the store closes,

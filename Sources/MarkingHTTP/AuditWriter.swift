@@ -20,7 +20,23 @@ final class AuditWriter: Sendable {
     struct Line: Sendable {
         var ms: UInt64
         var sequence: UInt64
-        var bytes: [UInt8]
+        var content: Content
+
+        /// What is stored: the JSON, or for a public check the call it is written from
+        /// on the writer's thread, so the event loop that answered the check only
+        /// queues the call (strings it already holds) and writes nothing.
+        enum Content: Sendable {
+            case bytes([UInt8])
+            case call(AuditTrail.Call)
+        }
+
+        /// The stored JSON.
+        var bytes: [UInt8] {
+            switch content {
+            case .bytes(let bytes): bytes
+            case .call(let call): AuditTrail.line(call, at: AuditTrail.Key(ms: ms, sequence: sequence))
+            }
+        }
     }
 
     /// How long the first line nobody waits for waits for the lines after it.
