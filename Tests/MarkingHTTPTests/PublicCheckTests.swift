@@ -115,4 +115,36 @@ struct PublicCheckTests {
             #expect(String(buffer: entry.json) == String(decoding: try JSONEncoder.api.encode(entry), as: UTF8.self))
         }
     }
+
+    @Test("Numbers, booleans, timestamps and nested JSON are written as JSONEncoder writes them")
+    func numbersAndFields() throws {
+        struct Fields: Encodable {
+            var a: Int
+            var b: UInt64
+            var c: Bool
+            var d: String
+            var e: [String: Int]
+            var f: Int8
+            var g: Bool
+        }
+        let integers: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, 1_000_000, Int.max, Int.min, -9_223_372_036_854_775_807]
+        let unsigned: [UInt64] = [0, 7, 10, UInt64.max, 1_795_352_980_113]
+        for (a, b) in zip(integers, unsigned + unsigned + unsigned) {
+            for f in [Int8.min, -1, 0, Int8.max] {
+                let expected = Fields(a: a, b: b, c: a < 0, d: "x\(a)", e: ["k": a], f: f, g: true)
+                var writer = JSONByteWriter(capacity: 8)
+                writer.integer("a", a)
+                writer.integer("b", b)
+                writer.bool("c", a < 0)
+                writer.string("d", "x\(a)")
+                writer.raw("e", Array(#"{"k":\#(a)}"#.utf8))
+                writer.integer("f", f)
+                writer.bool("g", true)
+                #expect(String(buffer: writer.finish()) == String(decoding: try JSONEncoder.api.encode(expected), as: UTF8.self))
+            }
+        }
+        var stamp = JSONByteWriter(reusing: nil)
+        stamp.timestamp("at", milliseconds: 1_795_352_980_113)
+        #expect(String(buffer: stamp.finish()) == #"{"at":"\#(JSONAnswer.timestamp(1_795_352_980_113))"}"#)
+    }
 }
