@@ -105,6 +105,15 @@ struct RecordCacheTests {
         #expect(cache.record(ref(4_999)) == record(owner: 4_999))
     }
 
+    @Test func aWorkingSetOfAFifthOfTheSlotsIsAlmostAllHeld() {
+        let cache = RecordCache(slots: 1 << 14)
+        let working = (1 << 14) / 5
+        for preimage in 0..<working { cache.fill(ref(preimage * 7_919), record(owner: 1), ticket: cache.ticket()) }
+        let held = (0..<working).filter { cache.record(ref($0 * 7_919)) != nil }.count
+        // One slot per code would keep about 91 %; two ways keep about 98 %.
+        #expect(Double(held) >= 0.96 * Double(working))
+    }
+
     /// Through the store: the record a check read before a committed change is never
     /// what it reads after it, from memory or not.
     @Test func aCheckAfterACommittedChangeSeesTheChange() throws {

@@ -9,10 +9,12 @@ import Synchronization
 /// server's CPU per check (`perf record` under `marking-bench http lookup`,
 /// 2026-12-03). A slot here costs a hash and an uncontended lock.
 ///
-/// Shape: direct-mapped slots, in ``shardCount`` shards with a lock each. A code's
-/// hash picks its one slot and a newer code takes the slot over, so memory is bounded
-/// (``slotBytes`` a slot, a shard allocated when first filled) and no eviction policy
-/// is needed. Only known codes are kept: a code the store does not know has no entry,
+/// Shape: sets of two slots, in ``shardCount`` shards with a lock each. A code's hash
+/// picks its set; a new record goes into the set's first slot and the one there moves
+/// to the second, dropping what the second held. Memory is bounded (``slotBytes`` a
+/// slot, a shard allocated when first filled) and there is no eviction policy to run.
+/// Two ways rather than one: with one slot per code, a working set of a fifth of the
+/// slots lost about a tenth of its codes to collisions, each one a full point read. Only known codes are kept: a code the store does not know has no entry,
 /// so an emission, which writes new keys only, never makes an entry wrong.
 ///
 /// Coherence: ``Committer`` is the only writer of code records, and it brackets every
@@ -46,7 +48,8 @@ public final class RecordCache: Sendable {
     }
 
     private let shards: [Shard]
-    private let slotsPerShard: Int
+    /// Sets of two slots per shard.
+    private let setsPerShard: Int
     /// Steps on every write's beginning and end; a fill needs its reader's ticket.
     private let generation = Atomic<UInt64>(0)
     /// Writes begun and not yet ended; fills wait for none.
@@ -55,19 +58,22 @@ public final class RecordCache: Sendable {
     /// every slot by stepping it.
     private let epoch = Atomic<UInt64>(1)
 
-    /// A cache of about `slots` records (at least one per shard).
+    /// A cache of about `slots` records (at least one set of two per shard).
     public init(slots: Int = RecordCache.defaultSlots) {
-        slotsPerShard = max(1, slots / Self.shardCount)
+        setsPerShard = max(1, slots / Self.shardCount / 2)
         shards = (0..<Self.shardCount).map { _ in Shard() }
     }
 
     /// The cached record of `ref`, `nil` when it is not cached.
     public func record(_ ref: CodeRef) -> CodeRecord? {
-        let (shard, index) = place(ref)
+        let (shard, first) = place(ref)
         return shards[shard].slots.withLock { slots in
-            guard index < slots.count else { return nil }
-            let slot = slots[index]
-            return slot.epoch == epoch.load(ordering: .acquiring) && slot.ref == ref ? slot.record : nil
+            guard first < slots.count else { return nil }
+            let current = epoch.load(ordering: .acquiring)
+            for index in first...(first + 1) where slots[index].epoch == current && slots[index].ref == ref {
+                return slots[index].record
+            }
+            return nil
         }
     }
 
@@ -77,7 +83,7 @@ public final class RecordCache: Sendable {
     /// Keeps `record`, read from the store after `ticket()` returned `ticket`, unless
     /// a write began since or is running (then the record may already be old).
     public func fill(_ ref: CodeRef, _ record: CodeRecord, ticket: UInt64) {
-        let (shard, index) = place(ref)
+        let (shard, first) = place(ref)
         shards[shard].slots.withLock { slots in
             // Under the shard's lock: a write that empties this slot either steps the
             // generation before we look (the fill is refused) or empties it after.
@@ -85,9 +91,16 @@ public final class RecordCache: Sendable {
                 generation.load(ordering: .sequentiallyConsistent) == ticket
             else { return }
             if slots.isEmpty {
-                slots = [Slot](repeating: Slot(ref: ref, record: record, epoch: 0), count: slotsPerShard)
+                slots = [Slot](repeating: Slot(ref: ref, record: record, epoch: 0), count: setsPerShard * 2)
             }
-            slots[index] = Slot(ref: ref, record: record, epoch: epoch.load(ordering: .acquiring))
+            let current = epoch.load(ordering: .acquiring)
+            let filled = Slot(ref: ref, record: record, epoch: current)
+            if slots[first + 1].ref == ref {
+                slots[first + 1] = filled
+            } else {
+                if slots[first].epoch == current, slots[first].ref != ref { slots[first + 1] = slots[first] }
+                slots[first] = filled
+            }
         }
     }
 
@@ -123,15 +136,17 @@ public final class RecordCache: Sendable {
     }
 
     private func forget(_ ref: CodeRef) {
-        let (shard, index) = place(ref)
+        let (shard, first) = place(ref)
         shards[shard].slots.withLock { slots in
-            if index < slots.count, slots[index].ref == ref { slots[index].epoch = 0 }
+            guard first < slots.count else { return }
+            for index in first...(first + 1) where slots[index].ref == ref { slots[index].epoch = 0 }
         }
     }
 
-    /// The shard and slot of `ref`: a multiplicative hash of its fields. The preimage
-    /// is the serial under a keyed permutation, so callers cannot aim at one slot.
-    private func place(_ ref: CodeRef) -> (shard: Int, index: Int) {
+    /// The shard of `ref` and the first slot of its set: a multiplicative hash of its
+    /// fields. The preimage is the serial under a keyed permutation, so callers cannot
+    /// aim at one set.
+    private func place(_ ref: CodeRef) -> (shard: Int, first: Int) {
         var hash = ref.gtin &* 0x9E37_79B9_7F4A_7C15
         hash ^= UInt64(truncatingIfNeeded: ref.preimage) &* 0xC2B2_AE3D_27D4_EB4F
         hash ^= UInt64(truncatingIfNeeded: ref.preimage >> 64) &* 0x1656_67B1_9E37_79F9
@@ -140,6 +155,6 @@ public final class RecordCache: Sendable {
         hash &*= 0xBF58_476D_1CE4_E5B9
         hash ^= hash >> 32
         let shard = Int(hash & UInt64(Self.shardCount - 1))
-        return (shard, Int((hash >> 6) % UInt64(slotsPerShard)))
+        return (shard, 2 * Int((hash >> 6) % UInt64(setsPerShard)))
     }
 }
