@@ -169,8 +169,11 @@ final class AuditWriter: Sendable {
     private func write(_ lines: [Line]) -> Result<Void, MarkingError> {
         guard !lines.isEmpty else { return .success(()) }
         do {
+            // Encoded before the commit: the rule runs under the store's commit order,
+            // which every registry writer waits for.
+            let encoded = lines.map { (ms: $0.ms, sequence: $0.sequence, bytes: $0.bytes) }
             _ = try store.committer.commit(.synced) { changeset in
-                for line in lines { changeset.putAuditLine(ms: line.ms, sequence: line.sequence, line.bytes) }
+                for line in encoded { changeset.putAuditLine(ms: line.ms, sequence: line.sequence, line.bytes) }
             }
             return .success(())
         } catch {

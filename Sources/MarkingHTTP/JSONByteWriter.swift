@@ -60,7 +60,9 @@ struct JSONByteWriter {
             out[comma + 1 + keyLength] = Self.quote
             out[comma + 2 + keyLength] = UInt8(ascii: ":")
             let head = comma + 3 + keyLength
-            return head + body(out + head)
+            let written = body(out + head)
+            assert(written <= count, "a JSON field wrote past what it reserved")
+            return head + written
         }
     }
 

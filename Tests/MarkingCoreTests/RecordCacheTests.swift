@@ -136,15 +136,28 @@ struct RecordCacheTests {
 }
 
 /// Readers racing a writer: a read that starts after a commit returned never sees a
-/// record older than that commit's.
+/// record older than that commit's, whether the commit empties its codes' slots one by
+/// one or every slot at once.
 @Suite("Record cache under concurrent writes")
 struct RecordCacheRaceTests {
     @Test func noReadStartedAfterACommitSeesAnOlderRecord() throws {
+        try race(commits: 300, codesPerCommit: 1)
+    }
+
+    @Test func noReadStartedAfterALargeCommitSeesAnOlderRecord() throws {
+        try race(commits: 60, codesPerCommit: RecordCache.largeWrite + 1)
+    }
+
+    /// Two reader threads read one code over and over while `commits` commits each
+    /// write it (owner 1, 2, ...) with `codesPerCommit - 1` other codes; counts the
+    /// reads that returned an owner below the last commit finished before they began.
+    private func race(commits: UInt32, codesPerCommit: Int) throws {
         try withTemporaryDirectory { folder in
             let store = try MarkingStore(dataFolder: folder, options: smallStoreOptions)
             defer { store.close() }
-            let ref = CodeRef(gtin: GTIN(uncheckedValue: 4_607_000_000_014), serialLength: 13, preimage: 77)
-            let cis = store.cis(for: ref)
+            let gtin = GTIN(uncheckedValue: 4_607_000_000_014)
+            let watched = CodeRef(gtin: gtin, serialLength: 13, preimage: 77)
+            let cis = store.cis(for: watched)
             func record(_ owner: UInt32) -> CodeRecord {
                 CodeRecord(status: .introduced, templateID: 1, keyID: "K001", owner: owner, producer: 1, order: 3, emittedAt: 1)
             }
@@ -154,7 +167,7 @@ struct RecordCacheRaceTests {
             for _ in 0..<2 {
                 done.enter()
                 Thread {
-                    while committed.load(ordering: .acquiring) < 300 {
+                    while committed.load(ordering: .acquiring) < commits {
                         let floor = committed.load(ordering: .acquiring)
                         let owner = (try? store.record(for: cis))??.owner ?? 0
                         let inMemory = (try? store.recordInMemory(for: cis))???.owner ?? floor
@@ -163,9 +176,14 @@ struct RecordCacheRaceTests {
                     done.leave()
                 }.start()
             }
-            for owner in UInt32(1)...300 {
+            for owner in UInt32(1)...commits {
                 try store.committer.commit(.buffered) { (changeset: inout Changeset) throws(MarkingError) in
-                    changeset.putCode(ref, record(owner), replacing: owner == 1 ? nil : record(owner - 1))
+                    var part = CodeWrites()
+                    for other in 1..<codesPerCommit {
+                        part.put(CodeRef(gtin: gtin, serialLength: 13, preimage: UInt128(1_000 + other)), record(owner), replacing: nil)
+                    }
+                    changeset.append(part)
+                    changeset.putCode(watched, record(owner), replacing: owner == 1 ? nil : record(owner - 1))
                 }
                 committed.store(owner, ordering: .releasing)
             }

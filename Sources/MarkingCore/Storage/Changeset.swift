@@ -23,6 +23,7 @@ public struct Changeset: Sendable, Equatable {
         /// Deletes the keys in `[from, to)`.
         case deleteRange(StoreFamily, from: [UInt8], to: [UInt8])
 
+        /// The family written, which tells the record cache whether to forget codes.
         var family: StoreFamily {
             switch self {
             case .put(let family, _, _), .delete(let family, _), .deleteRange(let family, _, _): family

@@ -23,9 +23,9 @@ extension MarkingStore {
         let ref = ref(for: cis)
         if let cached = records.record(ref) { return cached }
         let ticket = records.ticket()
-        let read = try read { try database.withValueInMemory(forKey: ref.key, in: families[.codes]) { $0.flatMap(CodeRecord.init) } }
-        if case .some(.some(let record)) = read { records.fill(ref, record, ticket: ticket) }
-        return read
+        let stored = try read { try database.withValueInMemory(forKey: ref.key, in: families[.codes]) { $0.flatMap(CodeRecord.init) } }
+        if case .some(.some(let record)) = stored { records.fill(ref, record, ticket: ticket) }
+        return stored
     }
 
     /// The records of `refs`, which must be in key order, aligned with them.

@@ -333,15 +333,8 @@ public final class Committer: Sendable {
     }
 
     private func write(_ changeset: Changeset, sequence: UInt64, durability: Durability) throws(MarkingError) {
-        if records.beginWrite(changeset) {
-            defer { records.endWrite() }
-            try writeBatch(changeset, sequence: sequence, durability: durability)
-        } else {
-            try writeBatch(changeset, sequence: sequence, durability: durability)
-        }
-    }
-
-    private func writeBatch(_ changeset: Changeset, sequence: UInt64, durability: Durability) throws(MarkingError) {
+        let announced = records.beginWrite(changeset)
+        defer { if announced { records.endWrite() } }
         let head = WriteBatch()
         for operation in changeset.operations {
             switch operation {

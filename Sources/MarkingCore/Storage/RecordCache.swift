@@ -11,29 +11,30 @@ import Synchronization
 ///
 /// Shape: sets of two slots, in ``shardCount`` shards with a lock each. A code's hash
 /// picks its set; a new record goes into the set's first slot and the one there moves
-/// to the second, dropping what the second held. Memory is bounded (``slotBytes`` a
-/// slot, a shard allocated when first filled) and there is no eviction policy to run.
-/// Two ways rather than one: with one slot per code, a working set of a fifth of the
-/// slots lost about a tenth of its codes to collisions, each one a full point read. Only known codes are kept: a code the store does not know has no entry,
-/// so an emission, which writes new keys only, never makes an entry wrong.
+/// to the second, dropping what the second held. Memory is bounded (``defaultSlots``;
+/// a shard allocated when first filled) and there is no eviction policy to run. Two
+/// ways rather than one: with one slot per code, a working set of a fifth of the slots
+/// lost about a tenth of its codes to collisions, each one a full point read. Only
+/// known codes are kept: a code the store does not know has no entry, so an emission,
+/// which writes new keys only, never makes an entry wrong.
 ///
 /// Coherence: ``Committer`` is the only writer of code records, and it brackets every
-/// batch that writes some with ``beginWrite(_:)`` and ``endWrite()``. Beginning a write
+/// batch that writes some with ``beginWrite(_:)`` and ``endWrite()`` (the bench's
+/// ceiling writes, outside the registry, with ``beginWriteOfAnyCode()``). Beginning a write
 /// empties the slots of the codes it writes (all of them at once for a batch of more
 /// than ``largeWrite`` codes) and stops fills until it ends. A fill is taken only when
 /// no write began since the reader took its ``ticket()`` before reading the store, and
 /// none is running: a record read before a write can never be filled after it, and
 /// while a write is running its codes are read from the store, as without a cache.
-public final class RecordCache: Sendable {
+final class RecordCache: Sendable {
     /// Shards, each with its own lock; a power of two.
     static let shardCount = 64
     /// Codes in a write above which the write empties every slot at once (an epoch
     /// step) instead of one slot per code.
     static let largeWrite = 4_096
-    /// Memory per slot: the code (32 bytes with padding), the record, the epoch.
-    public static let slotBytes = MemoryLayout<Slot>.stride
-    /// The default: 2^20 slots, about 100 MiB once filled.
-    public static let defaultSlots = 1 << 20
+    /// The default: 2^20 slots of 96 bytes (the code, 32 with padding; the record; the
+    /// epoch), about 100 MiB once filled.
+    static let defaultSlots = 1 << 20
 
     struct Slot {
         var ref: CodeRef
@@ -59,13 +60,13 @@ public final class RecordCache: Sendable {
     private let epoch = Atomic<UInt64>(1)
 
     /// A cache of about `slots` records (at least one set of two per shard).
-    public init(slots: Int = RecordCache.defaultSlots) {
+    init(slots: Int = RecordCache.defaultSlots) {
         setsPerShard = max(1, slots / Self.shardCount / 2)
         shards = (0..<Self.shardCount).map { _ in Shard() }
     }
 
     /// The cached record of `ref`, `nil` when it is not cached.
-    public func record(_ ref: CodeRef) -> CodeRecord? {
+    func record(_ ref: CodeRef) -> CodeRecord? {
         let (shard, first) = place(ref)
         return shards[shard].slots.withLock { slots in
             guard first < slots.count else { return nil }
@@ -78,22 +79,25 @@ public final class RecordCache: Sendable {
     }
 
     /// What a reader takes before reading a record from the store, for ``fill(_:_:ticket:)``.
-    public func ticket() -> UInt64 { generation.load(ordering: .sequentiallyConsistent) }
+    func ticket() -> UInt64 { generation.load(ordering: .sequentiallyConsistent) }
 
     /// Keeps `record`, read from the store after `ticket()` returned `ticket`, unless
     /// a write began since or is running (then the record may already be old).
-    public func fill(_ ref: CodeRef, _ record: CodeRecord, ticket: UInt64) {
+    func fill(_ ref: CodeRef, _ record: CodeRecord, ticket: UInt64) {
         let (shard, first) = place(ref)
         shards[shard].slots.withLock { slots in
-            // Under the shard's lock: a write that empties this slot either steps the
-            // generation before we look (the fill is refused) or empties it after.
+            // The epoch first: a write steps the generation before the epoch, so a fill
+            // that sees a new epoch also sees the write and is refused; one that sees
+            // the old epoch tags the slot with it, and the step leaves the slot empty.
+            // Under the shard's lock, a write that empties this slot one code at a
+            // time either steps the generation before we look or empties it after.
+            let current = epoch.load(ordering: .sequentiallyConsistent)
             guard running.load(ordering: .sequentiallyConsistent) == 0,
                 generation.load(ordering: .sequentiallyConsistent) == ticket
             else { return }
             if slots.isEmpty {
                 slots = [Slot](repeating: Slot(ref: ref, record: record, epoch: 0), count: setsPerShard * 2)
             }
-            let current = epoch.load(ordering: .acquiring)
             let filled = Slot(ref: ref, record: record, epoch: current)
             if slots[first + 1].ref == ref {
                 slots[first + 1] = filled
@@ -114,18 +118,26 @@ public final class RecordCache: Sendable {
         // is whatever its writer made: any other write to `codes` empties every slot.
         let otherwise = changeset.operations.contains { $0.family == .codes }
         guard codes > 0 || otherwise else { return false }
-        running.add(1, ordering: .sequentiallyConsistent)
-        generation.add(1, ordering: .sequentiallyConsistent)
         if codes > Self.largeWrite || otherwise {
-            epoch.add(1, ordering: .sequentiallyConsistent)
+            beginWriteOfAnyCode()
             return true
         }
+        running.add(1, ordering: .sequentiallyConsistent)
+        generation.add(1, ordering: .sequentiallyConsistent)
         for part in changeset.codeParts {
             part.forEach { key, _ in
                 if let ref = CodeRef(key: key) { forget(ref) }
             }
         }
         return true
+    }
+
+    /// Called before a write that may change any code's record: stops fills and empties
+    /// every slot at once. ``endWrite()`` must follow once it is written (or failed).
+    func beginWriteOfAnyCode() {
+        running.add(1, ordering: .sequentiallyConsistent)
+        generation.add(1, ordering: .sequentiallyConsistent)
+        epoch.add(1, ordering: .sequentiallyConsistent)
     }
 
     /// Called once the batch announced by ``beginWrite(_:)`` is written: fills resume,

@@ -100,6 +100,8 @@ extension MarkingStore {
         count: Int, record: [UInt8], firstKey: [UInt8], key: (_ counter: Int, _ key: inout [UInt8]) -> Void,
         progress: (Int) -> Void
     ) throws(MarkingError) {
+        records.beginWriteOfAnyCode()
+        defer { records.endWrite() }
         try read { () throws -> Void in
             let batch = WriteBatch()
             let codes = families[.codes]
