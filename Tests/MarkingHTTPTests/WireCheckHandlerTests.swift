@@ -17,6 +17,14 @@ struct WireCheckHandlerTests {
         return channel
     }
 
+    /// The handler alone on a channel whose event loop runs apart from the test, for
+    /// checks that hop to the check readers and back.
+    func asyncChannel(_ service: MarkingService) async throws -> NIOAsyncTestingChannel {
+        try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
+        }
+    }
+
     func get(_ target: String, _ headers: String = "Host: 127.0.0.1\r\n") -> String {
         "GET \(target) HTTP/1.1\r\n\(headers)\r\n"
     }
@@ -141,9 +149,7 @@ struct WireCheckHandlerTests {
         defer { service.close() }
         let code = try service.store.parser.parse(codes[0])
         #expect(try PublicCheck(service: service).lookInMemory(code) == nil, "the record is not in memory")
-        let channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
-        }
+        let channel = try await asyncChannel(service)
         try await channel.writeInbound(ByteBuffer(string: codes.map { get("/api/v1/codes/\(percentEncoded($0))") }.joined()))
         var text = ""
         while answers(text).count < 3 {
@@ -171,9 +177,7 @@ struct WireCheckHandlerTests {
             if held.wait(timeout: .now() + 60) == .timedOut { timeUp.signal() }
         }
         defer { held.signal() }
-        let channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(WireCheckHandler(answers: PipelineAnswers(service: service, serverName: "marking-server")))
-        }
+        let channel = try await asyncChannel(service)
         try await channel.writeInbound(ByteBuffer(string: get("/api/v1/codes/\(percentEncoded(codes[0]))")))
         var text = ""
         while answers(text).isEmpty {

@@ -21,11 +21,9 @@ extension MarkingStore {
     /// need a read from disk. For threads that must not block (event loops).
     public func recordInMemory(for cis: CIS) throws(MarkingError) -> CodeRecord?? {
         let ref = ref(for: cis)
-        if let cached = records.record(ref) { return cached }
-        let ticket = records.ticket()
-        let stored = try read { try database.withValueInMemory(forKey: ref.key, in: families[.codes]) { $0.flatMap(CodeRecord.init) } }
-        if case .some(.some(let record)) = stored { records.fill(ref, record, ticket: ticket) }
-        return stored
+        return try records.record(ref) { () throws(MarkingError) in
+            try read { try database.withValueInMemory(forKey: ref.key, in: families[.codes]) { $0.flatMap(CodeRecord.init) } }
+        }
     }
 
     /// The records of `refs`, which must be in key order, aligned with them.

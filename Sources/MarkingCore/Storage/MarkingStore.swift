@@ -124,17 +124,10 @@ public final class MarkingStore: Sendable {
     /// The record of a code, or `nil` when the store does not know it.
     public func record(for cis: CIS) throws(MarkingError) -> CodeRecord? {
         let ref = ref(for: cis)
-        if let cached = records.record(ref) { return cached }
-        let ticket = records.ticket()
-        let bytes: [UInt8]?
-        do {
-            bytes = try database.get(ref.key, in: families[.codes])
-        } catch {
-            throw MarkingError(.store, "\(error)")
+        let found = try records.record(ref) { () throws(MarkingError) -> CodeRecord?? in
+            .some(try read { try database.get(ref.key, in: families[.codes]) }.flatMap(CodeRecord.init))
         }
-        let record = bytes.flatMap(CodeRecord.init)
-        if let record { records.fill(ref, record, ticket: ticket) }
-        return record
+        return found ?? nil
     }
 
     /// Checks a code as the public check does: is it known, and is its tail genuine?

@@ -78,6 +78,18 @@ final class RecordCache: Sendable {
         }
     }
 
+    /// The record of `ref` from its slot, or else from `read`, whose record is then kept:
+    /// the one place the store's point reads take a ticket, read and fill, in that
+    /// order. `read` answers as ``MarkingStore/recordInMemory(for:)`` does: `.some(nil)`
+    /// for a code the store does not know (not kept), `nil` when it cannot tell.
+    func record(_ ref: CodeRef, orRead read: () throws(MarkingError) -> CodeRecord??) throws(MarkingError) -> CodeRecord?? {
+        if let cached = record(ref) { return cached }
+        let ticket = ticket()
+        let stored = try read()
+        if case .some(.some(let record)) = stored { fill(ref, record, ticket: ticket) }
+        return stored
+    }
+
     /// What a reader takes before reading a record from the store, for ``fill(_:_:ticket:)``.
     func ticket() -> UInt64 { generation.load(ordering: .sequentiallyConsistent) }
 
